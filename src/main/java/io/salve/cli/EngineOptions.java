@@ -1,0 +1,17 @@
+package io.salve.cli;
+
+import ai.djl.Device;
+import io.salve.core.Progress;
+import io.salve.pipeline.Discovery;
+import picocli.CommandLine.Option;
+
+/** Where the model runs: {@code --device cpu|gpu0|...}. */
+final class EngineOptions {
+
+    @Option(names = "--device", defaultValue = "cpu", description = "DJL device: cpu, gpu0, gpu1, ... Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    Discovery discovery(Progress progress) {
+        return new Discovery(Device.fromName(device), progress);
+    }
+}

@@ -1,0 +1,66 @@
+package io.salve.cli;
+
+import io.salve.core.SaeConfig;
+import io.salve.core.SaeKind;
+import io.salve.model.Bundle;
+import io.salve.pipeline.Discovery;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sae", mixinStandardHelpOptions = true,
+        description = "Train a sparse autoencoder on a bundle's target-layer activations (writes sae.npz, sae.json).")
+final class SaeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    EngineOptions engine = new EngineOptions();
+
+    @Option(names = "--bundle", required = true)
+    Path bundle;
+
+    @Option(names = "--data-dir", description = "Where the bundle's data set lives, if not where it was trained.")
+    Path dataDir;
+
+    @Option(names = "--kind", defaultValue = "linear", description = "linear (the paper's), relu or topk. Default: ${DEFAULT-VALUE}.")
+    String kind;
+
+    @Option(names = "--latents", defaultValue = "64")
+    int latents;
+
+    @Option(names = "--l1", defaultValue = "0.01", description = "L1 weight lambda on the latents. Default: ${DEFAULT-VALUE}.")
+    double l1;
+
+    @Option(names = "--k", defaultValue = "0", description = "Latents kept per input (topk only).")
+    int k;
+
+    @Option(names = "--epochs", defaultValue = "20")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "256")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.001")
+    double learningRate;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Override
+    public Integer call() {
+        Bundle b = Bundle.open(bundle);
+        SaeConfig config = new SaeConfig(SaeKind.parse(kind), latents, l1, k, epochs, batchSize, learningRate, seed);
+        try (ConsoleProgress progress = new ConsoleProgress()) {
+            Discovery.SaeReport r = engine.discovery(progress).trainSae(b, Discovery.dataOf(b, dataDir), config);
+            spec.commandLine().getOut().printf("wrote %s: fvu %.4f, mean L0 %.2f, dead latents %d, spliced accuracy %.4f, %.2f s/epoch%n",
+                    b.file("sae.npz"), r.fvu(), r.meanL0(), r.deadLatents(), r.splicedAccuracy(), r.secondsPerEpoch());
+        }
+        return 0;
+    }
+}

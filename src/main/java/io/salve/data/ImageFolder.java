@@ -1,0 +1,148 @@
+package io.salve.data;
+
+import io.salve.core.SalveException;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A labelled data set of the user's own images: {@code root/<class>/<image>.png|jpg|jpeg}, one sub-folder per class.
+ * Class names are the sub-folder names in sorted order (label = index). Hidden files and folders (names starting with
+ * {@code .}) and files with other extensions are ignored. Every image is converted to the requested channels (1 = grey
+ * by Rec. 601 luminance, 3 = RGB; transparent areas become black) and resized bilinearly to {@code height x width},
+ * ignoring its aspect ratio.
+ */
+public final class ImageFolder {
+
+    private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg");
+
+    private ImageFolder() { }
+
+    public static ImageSet load(Path root, int channels, int height, int width) {
+        if ((channels != 1 && channels != 3) || height <= 0 || width <= 0) {
+            throw new SalveException("BAD_SHAPE", "image shape must be 1 or 3 channels and a positive size, got "
+                    + channels + "x" + height + "x" + width);
+        }
+        List<String> classes = classNames(root);
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int label = 0; label < classes.size(); label++) {
+            Path classDir = root.resolve(classes.get(label));
+            List<Path> classFiles = list(classDir, f -> Files.isRegularFile(f) && isImageName(f));
+            if (classFiles.isEmpty()) {
+                // An empty class would silently become a class the model can never learn.
+                throw new SalveException("DATA_EMPTY", classDir + ": class folder holds no PNG or JPEG images");
+            }
+            files.addAll(classFiles);
+            labels.addAll(Collections.nCopies(classFiles.size(), label));
+        }
+        int imageSize = channels * height * width;
+        byte[] pixels = new byte[Math.multiplyExact(files.size(), imageSize)];
+        for (int i = 0; i < files.size(); i++) {
+            toChannelFirst(resize(decode(files.get(i)), height, width), channels, pixels, i * imageSize);
+        }
+        return new ImageSet(files.size(), channels, height, width, pixels,
+                labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+    }
+
+    /** The class names under {@code root}: its non-hidden sub-folders, sorted. */
+    public static List<String> classNames(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new SalveException("DATA_MISSING", root.toAbsolutePath() + ": image folder does not exist");
+        }
+        List<String> classes = list(root, Files::isDirectory).stream().map(p -> p.getFileName().toString()).toList();
+        if (classes.isEmpty()) {
+            throw new SalveException("DATA_EMPTY", root.toAbsolutePath()
+                    + ": no class sub-folders (expected one folder of images per class, e.g. " + root + "/cat/1.png)");
+        }
+        return classes;
+    }
+
+    /** Non-hidden entries of {@code dir} accepted by {@code filter}, sorted by name for a reproducible order. */
+    private static List<Path> list(Path dir, Predicate<Path> filter) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(filter)
+                    .sorted()
+                    .toList();
+        } catch (IOException | UncheckedIOException e) {
+            throw new SalveException("DATA_MISSING", dir + ": cannot list folder (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static boolean isImageName(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    private static BufferedImage decode(Path file) {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            // Decoders report broken files with IOExceptions and, for some malformations, runtime exceptions.
+            throw new SalveException("DATA_CORRUPT", file + ": cannot decode image (" + e.getMessage() + ")", e);
+        }
+        if (image == null) {
+            throw new SalveException("DATA_CORRUPT", file + ": not a readable PNG or JPEG image");
+        }
+        return image;
+    }
+
+    /**
+     * Draws {@code source} into a {@code width x height} RGB image. Bilinear filtering only looks at 4 source
+     * pixels, so large reductions first halve the image step by step to keep every pixel contributing.
+     */
+    private static BufferedImage resize(BufferedImage source, int height, int width) {
+        BufferedImage current = source;
+        int w = source.getWidth();
+        int h = source.getHeight();
+        do {
+            w = w / 2 >= width ? w / 2 : width;
+            h = h / 2 >= height ? h / 2 : height;
+            BufferedImage next = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = next.createGraphics();
+            try {
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                g.drawImage(current, 0, 0, w, h, null);
+            } finally {
+                g.dispose();
+            }
+            current = next;
+        } while (w != width || h != height);
+        return current;
+    }
+
+    /** Writes {@code rgb} into {@code out} at {@code offset} as {@code channels} planes of bytes. */
+    private static void toChannelFirst(BufferedImage rgb, int channels, byte[] out, int offset) {
+        int[] argb = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
+        int plane = argb.length;
+        for (int i = 0; i < plane; i++) {
+            int r = (argb[i] >> 16) & 0xff;
+            int g = (argb[i] >> 8) & 0xff;
+            int b = argb[i] & 0xff;
+            if (channels == 1) {
+                out[offset + i] = (byte) ((299 * r + 587 * g + 114 * b + 500) / 1000);
+            } else {
+                out[offset + i] = (byte) r;
+                out[offset + plane + i] = (byte) g;
+                out[offset + 2 * plane + i] = (byte) b;
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.salve.model;
+
+import io.salve.core.SalveException;
+
+/**
+ * How to train a backbone. The batch size is first-class: the SALVE paper's summary reports that small batches (8-16)
+ * give more disentangled features, so runs at several batch sizes are meant to be compared.
+ *
+ * @param learningRate Adam's initial rate, decayed to 1% of it by a cosine schedule over the run
+ * @param flip         random horizontal flips (clothes stay clothes when mirrored)
+ */
+public record TrainConfig(Architecture architecture, int epochs, int batchSize, float learningRate, long seed,
+                          boolean flip) {
+
+    public TrainConfig {
+        if (epochs <= 0) {
+            throw new SalveException("BAD_ARGUMENT", "epochs must be positive, was " + epochs);
+        }
+        if (batchSize <= 0) {
+            throw new SalveException("BAD_ARGUMENT", "batch size must be positive, was " + batchSize);
+        }
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+            throw new SalveException("BAD_ARGUMENT", "learning rate must be positive and finite, was " + learningRate);
+        }
+    }
+}
