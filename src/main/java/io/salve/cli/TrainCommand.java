@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--no-flip", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--flip", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Random horizontal flips while training (default on).")
     boolean flip;
 

@@ -19,8 +19,8 @@ public final class DemoBundle {
     private static final Logger LOG = LoggerFactory.getLogger(DemoBundle.class);
 
     public static final Path DEFAULT_DIR = Path.of("data", "bundles", "demo");
-    public static final TrainConfig TRAIN = new TrainConfig(Architecture.CNN, 2, 64, 1e-3f, 1, true);
-    public static final SaeConfig SAE = new SaeConfig(SaeKind.LINEAR, 64, 0.01, 0, 20, 256, 1e-3, 1);
+    public static final TrainConfig TRAIN = new TrainConfig(Architecture.CNN, 3, 64, 3e-3f, 1, true);
+    public static final SaeConfig SAE = new SaeConfig(SaeKind.LINEAR, 64, 0.3, 0, 20, 256, 1e-3, 1);
 
     private DemoBundle() {
     }

@@ -1,0 +1,201 @@
+package io.salve.serve;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Micro-batches requests and routes each batch to the least-loaded ready replica.
+ *
+ * <p>A batch closes at {@code maxBatch} requests or {@code maxDelay} after its first request, whichever comes first,
+ * and is formed under one {@link ServingHead}: a head swap closes the open batch first, so a batch never mixes edit
+ * versions. Each replica holds at most {@code maxOutstanding} batches (one running, the next one queued in its
+ * mailbox, so the device never idles between batches); further batches wait here. Nothing here is unbounded in
+ * practice: the edge bounds requests in flight.
+ */
+public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
+
+    public sealed interface Command {
+    }
+
+    public record Infer(InferenceRequest request, ActorRef<InferenceResult> replyTo) implements Command {
+    }
+
+    /** A new head (edit set) for every batch formed from now on. */
+    public record SwapHead(ServingHead head, ActorRef<Long> ack) implements Command {
+    }
+
+    public record GetStatus(ActorRef<Status> replyTo) implements Command {
+    }
+
+    record ReplicaReady(int index) implements Command {
+    }
+
+    record BatchDone(int index) implements Command {
+    }
+
+    /** A replica gave up (its model failed to load too often); it takes no more batches. */
+    private record ReplicaStopped(int index) implements Command {
+    }
+
+    private enum Flush implements Command {
+        INSTANCE
+    }
+
+    /** A replica as the pool sees it. */
+    public record ReplicaStatus(String name, String device, boolean ready, int outstandingBatches) {
+    }
+
+    public record Status(List<ReplicaStatus> replicas, long editVersion, int waitingBatches, int buffered) {
+
+        public boolean allReady() {
+            return !replicas.isEmpty() && replicas.stream().allMatch(ReplicaStatus::ready);
+        }
+    }
+
+    /** How to build one replica's model, and where it runs. */
+    public record ReplicaSpec(String name, String device, Supplier<BatchModel> models) {
+    }
+
+    public record Settings(int maxBatch, Duration maxDelay, int maxOutstanding, int maxAttempts, String dispatcher) {
+    }
+
+    private final Settings settings;
+    private final TimerScheduler<Command> timers;
+    private final List<ReplicaSpec> specs;
+    private final List<ActorRef<Replica.Command>> replicas = new ArrayList<>();
+    private final boolean[] ready;
+    private final int[] outstanding;
+    private final Deque<Replica.RunBatch> waiting = new ArrayDeque<>();
+    private List<Pending> buffer = new ArrayList<>();
+    private ServingHead head;
+
+    public static Behavior<Command> create(List<ReplicaSpec> specs, List<String> classNames, ServingHead head,
+                                           Settings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new ReplicaPool(ctx, timers, specs, classNames, head, settings)));
+    }
+
+    private ReplicaPool(ActorContext<Command> context, TimerScheduler<Command> timers, List<ReplicaSpec> specs,
+                        List<String> classNames, ServingHead head, Settings settings) {
+        super(context);
+        this.timers = timers;
+        this.specs = specs;
+        this.settings = settings;
+        this.head = head;
+        this.ready = new boolean[specs.size()];
+        this.outstanding = new int[specs.size()];
+        for (int i = 0; i < specs.size(); i++) {
+            ReplicaSpec spec = specs.get(i);
+            ActorRef<Replica.Command> replica = context.spawn(
+                    Replica.create(spec.name(), i, spec.models(), classNames, context.getSelf(), settings.maxAttempts()),
+                    "replica-" + spec.name(), DispatcherSelector.fromConfig(settings.dispatcher()));
+            context.watchWith(replica, new ReplicaStopped(i));
+            replicas.add(replica);
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Infer.class, this::onInfer)
+                .onMessageEquals(Flush.INSTANCE, this::onFlush)
+                .onMessage(BatchDone.class, this::onBatchDone)
+                .onMessage(ReplicaReady.class, this::onReady)
+                .onMessage(ReplicaStopped.class, this::onStopped)
+                .onMessage(SwapHead.class, this::onSwap)
+                .onMessage(GetStatus.class, this::onStatus)
+                .build();
+    }
+
+    private Behavior<Command> onInfer(Infer infer) {
+        if (buffer.isEmpty()) {
+            timers.startSingleTimer(Flush.INSTANCE, settings.maxDelay());
+        }
+        buffer.add(new Pending(infer.request(), infer.replyTo()));
+        if (buffer.size() >= settings.maxBatch()) {
+            closeBatch();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onFlush() {
+        closeBatch();
+        return this;
+    }
+
+    private Behavior<Command> onBatchDone(BatchDone done) {
+        outstanding[done.index()]--;
+        dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onReady(ReplicaReady r) {
+        if (!ready[r.index()]) {
+            getContext().getLog().info("replica {} ready on {}", specs.get(r.index()).name(), specs.get(r.index()).device());
+        }
+        ready[r.index()] = true;
+        dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onStopped(ReplicaStopped stopped) {
+        getContext().getLog().error("replica {} stopped; serving with the others", specs.get(stopped.index()).name());
+        ready[stopped.index()] = false;
+        return this;
+    }
+
+    private Behavior<Command> onSwap(SwapHead swap) {
+        closeBatch();
+        head = swap.head();
+        swap.ack().tell(head.version());
+        return this;
+    }
+
+    private Behavior<Command> onStatus(GetStatus get) {
+        List<ReplicaStatus> list = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            list.add(new ReplicaStatus(specs.get(i).name(), specs.get(i).device(), ready[i], outstanding[i]));
+        }
+        get.replyTo().tell(new Status(list, head.version(), waiting.size(), buffer.size()));
+        return this;
+    }
+
+    private void closeBatch() {
+        timers.cancel(Flush.INSTANCE);
+        if (buffer.isEmpty()) {
+            return;
+        }
+        waiting.add(new Replica.RunBatch(List.copyOf(buffer), head, 0));
+        buffer = new ArrayList<>();
+        dispatch();
+    }
+
+    private void dispatch() {
+        while (!waiting.isEmpty()) {
+            int best = -1;
+            for (int i = 0; i < replicas.size(); i++) {
+                if (ready[i] && outstanding[i] < settings.maxOutstanding()
+                        && (best < 0 || outstanding[i] < outstanding[best])) {
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                return;
+            }
+            outstanding[best]++;
+            replicas.get(best).tell(waiting.poll());
+        }
+    }
+}

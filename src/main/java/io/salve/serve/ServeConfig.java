@@ -1,0 +1,53 @@
+package io.salve.serve;
+
+import ai.djl.engine.Engine;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
+import io.salve.core.SalveException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code salve} block of the configuration, read once at start-up. */
+public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
+                          ReplicaPool.Settings batching, String httpHost,
+                          int httpPort, double demoTrafficRate) {
+
+    public static final String DISPATCHER = "salve.replica-dispatcher";
+
+    public static ServeConfig from(Config root) {
+        Config c = root.getConfig("salve");
+        String dataDir = c.getString("data-dir");
+        int maxBatch = c.getInt("batching.max-batch");
+        if (maxBatch <= 0) {
+            throw new SalveException("BAD_CONFIG", "salve.batching.max-batch must be positive, was " + maxBatch);
+        }
+        return new ServeConfig(Path.of(c.getString("bundle")), c.getBoolean("build-demo-if-missing"),
+                dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c),
+                new ReplicaPool.Settings(maxBatch, c.getDuration("batching.max-delay"),
+                        c.getInt("batching.max-outstanding"), c.getInt("replicas.max-attempts"), DISPATCHER),
+                c.getString("http.host"), c.getInt("http.port"),
+                c.getDouble("demo-traffic-rate"));
+    }
+
+    /** {@code auto}: every visible GPU, else the CPU. */
+    private static List<String> devices(Config c) {
+        if (c.getValue("replicas.devices").valueType() == ConfigValueType.LIST) {
+            List<String> list = c.getStringList("replicas.devices");
+            if (list.isEmpty()) {
+                throw new SalveException("BAD_CONFIG", "salve.replicas.devices is empty: name at least one device");
+            }
+            return list;
+        }
+        String value = c.getString("replicas.devices");
+        if (!"auto".equals(value)) {
+            return List.of(value);
+        }
+        int gpus = Engine.getInstance().getGpuCount();
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < gpus; i++) {
+            list.add("gpu" + i);
+        }
+        return list.isEmpty() ? List.of("cpu") : list;
+    }
+}

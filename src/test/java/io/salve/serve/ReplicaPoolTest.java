@@ -1,0 +1,205 @@
+package io.salve.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.salve.core.Head;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The pool and its replicas with a scripted model: batching, routing, version purity, failures. */
+class ReplicaPoolTest {
+
+    static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.parseString(
+            "salve.replica-dispatcher { type = PinnedDispatcher, executor = thread-pool-executor }"));
+    static final List<String> CLASSES = List.of("zero", "one", "two");
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    /** Predicts class = round(pixels[0]) mod 3; fails on pixel value -1 (poison) or while {@code failures} > 0. */
+    static final class ScriptedModel implements BatchModel {
+        final List<List<Long>> versionsPerBatch;
+        final List<Integer> batchSizes;
+        final AtomicInteger failures;
+
+        ScriptedModel(List<List<Long>> versions, List<Integer> sizes, AtomicInteger failures) {
+            this.versionsPerBatch = versions;
+            this.batchSizes = sizes;
+            this.failures = failures;
+        }
+
+        @Override
+        public List<Output> run(List<float[]> pixels, ServingHead head) {
+            if (failures.getAndDecrement() > 0) {
+                throw new IllegalStateException("injected replica failure");
+            }
+            List<Output> out = new ArrayList<>();
+            List<Long> versions = new ArrayList<>();
+            for (float[] p : pixels) {
+                if (p[0] < 0) {
+                    throw new IllegalStateException("poison pixel");
+                }
+                int cls = Math.round(p[0]) % 3;
+                float[] prob = new float[3];
+                prob[cls] = 1;
+                out.add(new Output(cls, prob, p, null));
+                versions.add(head.version());
+            }
+            batchSizes.add(pixels.size());
+            versionsPerBatch.add(versions);
+            return out;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    record Fixture(ActorRef<ReplicaPool.Command> pool, List<List<Long>> versions, List<Integer> sizes,
+                   AtomicInteger failures, Map<String, AtomicInteger> loads) {
+    }
+
+    static Fixture pool(int replicas, int maxBatch, Duration maxDelay) {
+        List<List<Long>> versions = new CopyOnWriteArrayList<>();
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        AtomicInteger failures = new AtomicInteger();
+        Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
+        List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            String name = "r" + i;
+            specs.add(new ReplicaPool.ReplicaSpec(name, "cpu", () -> {
+                loads.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+                return new ScriptedModel(versions, sizes, failures);
+            }));
+        }
+        Head head = new Head(new float[][] {{1}, {1}, {1}}, new float[3]);
+        ActorRef<ReplicaPool.Command> pool = KIT.spawn(ReplicaPool.create(specs, CLASSES, new ServingHead(head, 0),
+                new ReplicaPool.Settings(maxBatch, maxDelay, 2, 3, "salve.replica-dispatcher")));
+        return new Fixture(pool, versions, sizes, failures, loads);
+    }
+
+    static InferenceRequest request(String id, float value) {
+        return new InferenceRequest(id, new float[] {value}, null, System.nanoTime());
+    }
+
+    static Map<String, InferenceResult> collect(TestProbe<InferenceResult> probe, int n) {
+        Map<String, InferenceResult> results = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            InferenceResult r = probe.receiveMessage(Duration.ofSeconds(10));
+            assertNull(results.put(r.id(), r), "one result per request: " + r.id());
+        }
+        probe.expectNoMessage(Duration.ofMillis(100));
+        return results;
+    }
+
+    @Test
+    void batchesCloseAtMaxBatchAndAnswerEveryRequest() {
+        Fixture f = pool(1, 8, Duration.ofSeconds(5));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 32; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("q" + i, i), probe.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, 32);
+        assertEquals(List.of(8, 8, 8, 8), f.sizes(), "a long max-delay means batches close by size");
+        for (int i = 0; i < 32; i++) {
+            InferenceResult r = results.get("q" + i);
+            assertEquals(i % 3, r.prediction());
+            assertEquals(CLASSES.get(i % 3), r.className());
+            assertTrue(r.timings().totalMs() >= r.timings().modelMs());
+        }
+    }
+
+    @Test
+    void aPartialBatchClosesAfterMaxDelay() {
+        Fixture f = pool(1, 64, Duration.ofMillis(20));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 5; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("d" + i, 1), probe.getRef()));
+        }
+        collect(probe, 5);
+        assertEquals(List.of(5), f.sizes());
+    }
+
+    @Test
+    void aHeadSwapNeverMixesVersionsWithinABatch() {
+        Fixture f = pool(2, 16, Duration.ofMillis(5));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        TestProbe<Long> ack = KIT.createTestProbe();
+        Head head = new Head(new float[][] {{1}, {1}, {1}}, new float[3]);
+        int total = 0;
+        for (long version = 1; version <= 20; version++) {
+            for (int i = 0; i < 7; i++) {
+                f.pool().tell(new ReplicaPool.Infer(request("v" + version + "-" + i, i), probe.getRef()));
+                total++;
+            }
+            f.pool().tell(new ReplicaPool.SwapHead(new ServingHead(head, version), ack.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, total);
+        for (List<Long> batch : f.versions()) {
+            assertEquals(1, new HashSet<>(batch).size(), "one version per batch: " + batch);
+        }
+        // Requests sent before swap to version v were formed under version v-1.
+        results.forEach((id, r) -> assertEquals(Long.parseLong(id.substring(1, id.indexOf('-'))) - 1, r.editVersion()));
+    }
+
+    @Test
+    void anInjectedReplicaFailureRestartsItAndLosesNothing() {
+        Fixture f = pool(1, 10, Duration.ofMillis(5));
+        f.failures().set(1);
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 30; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("f" + i, i), probe.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, 30);
+        results.values().forEach(r -> assertNull(r.error(), "retried, not failed: " + r));
+        assertEquals(2, f.loads().get("r0").get(), "the replica was restarted (its model loaded again)");
+    }
+
+    @Test
+    void aPoisonRequestFailsAloneAndItsBatchMatesSucceed() {
+        Fixture f = pool(1, 10, Duration.ofMillis(50));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 10; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("p" + i, i == 4 ? -1 : i), probe.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, 10);
+        assertEquals("INFERENCE_FAILED", results.get("p4").error().code());
+        Set<String> ok = new HashSet<>(results.keySet());
+        ok.remove("p4");
+        ok.forEach(id -> assertNull(results.get(id).error(), id));
+    }
+
+    @Test
+    void batchesSpreadOverReplicas() {
+        Fixture f = pool(2, 4, Duration.ofMillis(5));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 64; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("s" + i, i), probe.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, 64);
+        Set<String> replicas = new HashSet<>();
+        results.values().forEach(r -> replicas.add(r.replica()));
+        assertEquals(Set.of("r0", "r1"), replicas);
+        TestProbe<ReplicaPool.Status> status = KIT.createTestProbe();
+        f.pool().tell(new ReplicaPool.GetStatus(status.getRef()));
+        assertTrue(status.receiveMessage().allReady());
+    }
+}
