@@ -1,0 +1,122 @@
+package io.salve.cli;
+
+import io.salve.core.SalveException;
+import io.salve.core.diagnose.TargetAlpha;
+import io.salve.core.edit.Direction;
+import io.salve.core.edit.Edit;
+import io.salve.core.edit.EditMethod;
+import io.salve.core.edit.EditSet;
+import io.salve.core.edit.EditTemplate;
+import io.salve.model.ClassifierMetrics;
+import io.salve.pipeline.Control;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "edit", mixinStandardHelpOptions = true,
+        description = "Permanently edit a bundle's head: write a copy with the edited head.npz, edits.json and "
+                + "metrics.json recomputed on the test set.")
+final class EditCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ControlOptions options = new ControlOptions();
+
+    @Mixin
+    FeatureOptions target = new FeatureOptions();
+
+    @Mixin
+    DirectionOption direction = new DirectionOption();
+
+    @Option(names = "--alpha", description = "Edit strength, 0.." + (int) Control.MAX_ALPHA + ".")
+    Double alpha;
+
+    @Option(names = "--target-accuracy", description = "Instead of --alpha: the weakest suppression that takes --class "
+            + "to this test accuracy (0..1).")
+    Double targetAccuracy;
+
+    @Option(names = "--edit", paramLabel = "FEATURE:METHOD:DIRECTION:ALPHA[:ROWS]",
+            description = "An edit, e.g. 12:salve:suppress:4.5 or 7:rank1:enhance:0.5:3,5; repeat to apply several in "
+                    + "order. Replaces --feature/--alpha.")
+    List<String> edits = new ArrayList<>();
+
+    @Option(names = "--out", required = true, description = "Directory of the edited bundle (must not exist).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        try (ConsoleProgress progress = new ConsoleProgress()) {
+            Control control = options.open(progress);
+            Control.Edited e = control.edit(editSet(control, stdout), out);
+            ClassifierMetrics before = e.before();
+            ClassifierMetrics after = e.after();
+            stdout.printf("wrote %s (edits.json: %d edit(s) since training); test accuracy %.4f -> %.4f%n",
+                    e.bundle().dir(), e.log().edits().size(), before.testAccuracy(), after.testAccuracy());
+            for (int k = 0; k < before.perClassAccuracy().size(); k++) {
+                stdout.printf("  %-12s %.4f -> %.4f%n", control.classNames().get(k), before.perClassAccuracy().get(k),
+                        after.perClassAccuracy().get(k));
+            }
+        }
+        return 0;
+    }
+
+    private EditSet editSet(Control control, PrintWriter stdout) {
+        if (!edits.isEmpty()) {
+            if (alpha != null || targetAccuracy != null || target.feature != null || target.cls != null) {
+                throw new ParameterException(spec.commandLine(), "--edit replaces --feature, --class, --alpha and "
+                        + "--target-accuracy; use one form or the other");
+            }
+            return new EditSet(edits.stream().map(EditCommand::parse).toList());
+        }
+        Direction d = direction.parse();
+        if (targetAccuracy == null) {
+            if (alpha == null) {
+                throw new ParameterException(spec.commandLine(), "give --alpha, --target-accuracy or --edit");
+            }
+            return EditSet.of(target.template(spec, control, d).at(alpha));
+        }
+        if (alpha != null || target.cls == null || d != Direction.SUPPRESS) {
+            throw new ParameterException(spec.commandLine(), "--target-accuracy needs --class, a suppression and no "
+                    + "--alpha");
+        }
+        EditTemplate template = target.template(spec, control, d);
+        TargetAlpha t = control.targetAlpha(template, target.cls, targetAccuracy);
+        stdout.printf("alpha %.6g takes %s from %.4f to %.4f test accuracy (goal %.4f); off-target change %+.2f pp%n",
+                t.alpha(), control.classNames().get(target.cls), t.baseline(), t.accuracy(), targetAccuracy,
+                t.offTargetChange());
+        if (!t.reached()) {
+            throw new SalveException("TARGET_UNREACHABLE", "suppressing feature " + template.feature() + " with "
+                    + template.method().id() + " gets " + control.classNames().get(target.cls) + " no lower than "
+                    + t.accuracy() + " (at alpha " + t.alpha() + "); try another --method or --feature");
+        }
+        return EditSet.of(template.at(t.alpha()));
+    }
+
+    /** {@code FEATURE:METHOD:DIRECTION:ALPHA[:ROWS]}, rows comma-separated. */
+    static Edit parse(String spec) {
+        String[] part = spec.split(":", -1);
+        if (part.length < 4 || part.length > 5) {
+            throw new SalveException("BAD_EDIT", "edit '" + spec + "' is not FEATURE:METHOD:DIRECTION:ALPHA[:ROWS]");
+        }
+        try {
+            List<Integer> rows = part.length == 5
+                    ? Arrays.stream(part[4].split(",")).map(String::trim).map(Integer::valueOf).toList() : List.of();
+            return new Edit(Integer.parseInt(part[0].trim()), EditMethod.parse(part[1].trim()),
+                    Direction.parse(part[2].trim()), Double.parseDouble(part[3].trim()), rows);
+        } catch (NumberFormatException e) {
+            throw new SalveException("BAD_EDIT", "edit '" + spec + "' has a malformed number: " + e.getMessage(), e);
+        }
+    }
+}
