@@ -3,6 +3,7 @@ package io.salve.cli;
 import ai.djl.Device;
 import io.salve.core.Progress;
 import io.salve.pipeline.Discovery;
+import io.salve.pipeline.Validation;
 import picocli.CommandLine.Option;
 
 /** Where the model runs: {@code --device cpu|gpu0|...}. */
@@ -13,5 +14,9 @@ final class EngineOptions {
 
     Discovery discovery(Progress progress) {
         return new Discovery(Device.fromName(device), progress);
+    }
+
+    Validation validation(Progress progress) {
+        return new Validation(Device.fromName(device), progress);
     }
 }

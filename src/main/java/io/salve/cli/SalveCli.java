@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "salve", mixinStandardHelpOptions = true, version = "salve 0.1.0",
         description = "SALVE: discover, validate, edit and diagnose the features an image classifier relies on.",
         subcommands = {DemoCommand.class, TrainCommand.class, SaeCommand.class, FeaturesCommand.class,
-                EditCommand.class, SweepCommand.class, AlphaCritCommand.class, ReportCommand.class,
+                GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
+                AlphaCritCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SalveCli {
 

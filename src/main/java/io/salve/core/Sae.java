@@ -1,5 +1,7 @@
 package io.salve.core;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Objects;
 
 /**
@@ -75,6 +77,17 @@ public record Sae(SaeKind kind, float[][] encoder, float[] encoderBias, float[][
             z[l] = (float) (Maths.dot(encoder[l], a) / inputScale + encoderBias[l]);
         }
         return activate(z);
+    }
+
+    /**
+     * Latents of a batch of activations ({@code N x M}) as a differentiable expression, so gradients can flow from a
+     * latent back into the backbone; the same numbers as {@link #encode(float[])}.
+     */
+    public NDArray encode(NDArray activations) {
+        NDManager manager = activations.getManager();
+        NDArray pre = activations.div(inputScale).matMul(manager.create(encoder).transpose())
+                .add(manager.create(encoderBias));
+        return kind.activate(pre, k);
     }
 
     /** Applies the kind's non-linearity in place to pre-activations and returns them. */

@@ -4,9 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -110,7 +108,7 @@ public final class SaeTrainer {
                         NDArray index = step.create(Arrays.copyOfRange(order, from, to));
                         NDArray x = data.get(step, new NDIndex("{}", index));
                         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                            NDArray z = activate(x.matMul(et).add(be), config);
+                            NDArray z = config.kind().activate(x.matMul(et).add(be), config.k());
                             NDArray residual = x.sub(z.matMul(dt).add(bd));
                             NDArray sseArray = residual.square().sum();
                             NDArray objective = config.l1() > 0
@@ -145,19 +143,6 @@ public final class SaeTrainer {
                     transpose(dt.toFloatArray(), d, m), bd.toFloatArray(), inputScale,
                     config.kind() == SaeKind.TOPK ? config.k() : 0);
         }
-    }
-
-    /** z from pre-activations, as {@link Sae#activate} does it, but differentiable. */
-    private static NDArray activate(NDArray pre, SaeConfig config) {
-        return switch (config.kind()) {
-            case LINEAR -> pre;
-            case RELU -> Activation.relu(pre);
-            case TOPK -> {
-                // The k-th largest pre-activation per row is the cut; the mask carries no gradient.
-                NDArray kth = pre.topK(config.k(), 1, true, false).get(0).min(new int[] {1}, true);
-                yield Activation.relu(pre).mul(pre.gte(kth).toType(DataType.FLOAT32, false));
-            }
-        };
     }
 
     private static int checkShape(float[][] activations) {

@@ -137,8 +137,8 @@ public final class Discovery {
         return (double) right / Math.max(1, test.count());
     }
 
-    /** Builds the feature catalog on the test split; writes catalog.json and catalog-heatmap.png. */
-    public FeatureCatalog catalogFeatures(Bundle bundle, DataRef data, int topCount) {
+    /** The feature catalog of the bundle's SAE on the test split, without writing it. */
+    public FeatureCatalog catalog(Bundle bundle, DataRef data, int topCount) {
         Sae sae = bundle.sae();
         Activations test = activations(bundle, data, "test");
         float[][] latents = new float[test.count()][];
@@ -146,8 +146,13 @@ public final class Discovery {
             latents[n] = sae.encode(test.rows()[n]);
         }
         SaeMetrics metrics = SaeMetrics.evaluate(sae, test.rows());
-        FeatureCatalog catalog = FeatureCatalog.build(latents, test.labels(), bundle.metadata().classNames(),
-                metrics.firingRate(), topCount);
+        return FeatureCatalog.build(latents, test.labels(), bundle.metadata().classNames(), metrics.firingRate(),
+                topCount);
+    }
+
+    /** Builds the feature catalog on the test split; writes catalog.json and catalog-heatmap.png. */
+    public FeatureCatalog catalogFeatures(Bundle bundle, DataRef data, int topCount) {
+        FeatureCatalog catalog = catalog(bundle, data, topCount);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("split", "test");
         json.put("crossClassRatio", FeatureCatalog.CROSS_CLASS_RATIO);
