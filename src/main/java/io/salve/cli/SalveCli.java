@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "SALVE: discover, validate, edit and diagnose the features an image classifier relies on.",
         subcommands = {DemoCommand.class, TrainCommand.class, SaeCommand.class, FeaturesCommand.class,
                 GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
-                AlphaCritCommand.class, ReportCommand.class,
+                AlphaCritCommand.class, ReportCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SalveCli {
 
@@ -20,7 +20,7 @@ public final class SalveCli {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new SalveCli())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof SalveException se) {

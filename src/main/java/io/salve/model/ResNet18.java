@@ -10,12 +10,15 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
 import java.util.List;
 
 /**
- * ResNet-18 (He et al. 2016, basic blocks [2, 2, 2, 2]) for 28x28 images: the 7x7 stride-2 stem and the max-pool
- * would shrink a 28x28 input to 7x7 before the first block, so the stem is a 3x3 stride-1 convolution instead, as is
- * usual for CIFAR/MNIST-sized inputs. Layer 4 then yields 512 x 4 x 4 maps.
+ * ResNet-18 (He et al. 2016, basic blocks [2, 2, 2, 2]) for 28x28 images. The ImageNet stem (7x7 stride-2 conv, 3x3
+ * stride-2 max-pool) would shrink a 28x28 input to 7x7 before the first block; here the stem is a 3x3 stride-1 conv
+ * followed by a 2x2 max-pool, so layer 1 runs at 14x14 and layer 4 yields 512 x 2 x 2 maps. Keeping layer 1 at
+ * 28x28 (the CIFAR variant) costs 4x the compute for no accuracy Fashion-MNIST needs: 3 epochs then take an hour
+ * on two CPU cores instead of about 15 minutes.
  */
 final class ResNet18 {
 
@@ -26,7 +29,8 @@ final class ResNet18 {
         SequentialBlock net = new SequentialBlock()
                 .add(conv(64, 3, 1))
                 .add(BatchNorm.builder().build())
-                .add(Activation::relu);
+                .add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2)));
         int[] widths = {64, 128, 256, 512};
         for (int stage = 0; stage < widths.length; stage++) {
             int stride = stage == 0 ? 1 : 2;

@@ -1,0 +1,158 @@
+package io.salve.kafka;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.salve.core.SalveException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code salve.kafka} block of the configuration (defaults and environment overrides in {@code reference.conf}).
+ *
+ * @param bootstrapServers an external cluster's {@code host:port,...}; blank = start the {@link EmbeddedKafka} broker
+ * @param embedded         where and how the embedded broker runs
+ * @param topics           topic names
+ * @param partitions       partitions of the topics {@link Topics#ensure} creates
+ * @param replicationFactor replication factor of the topics {@link Topics#ensure} creates (1 for the embedded broker)
+ * @param groupId          consumer group of the request stream
+ * @param maxInFlight      requests inferred at once by one stream (backpressure bound)
+ * @param maxRequestBytes  larger request records are rejected with TOO_LARGE before parsing
+ * @param requestTimeout   a request not answered by then gets a TIMEOUT error result
+ * @param commitInterval   longest time between offset commits
+ */
+public record KafkaConfig(String bootstrapServers, Embedded embedded, TopicNames topics, int partitions,
+                          short replicationFactor, String groupId, int maxInFlight, int maxRequestBytes,
+                          Duration requestTimeout, Duration commitInterval) {
+
+    /**
+     * The embedded broker: {@code host:port} of its client listener (port 0 = any free port), its data directory,
+     * how long it may take to come up, and the options of its JVM.
+     */
+    public record Embedded(String host, int port, Path dataDir, Duration startTimeout, List<String> jvmOptions) {
+        public Embedded {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(startTimeout, "startTimeout");
+            jvmOptions = List.copyOf(jvmOptions);
+            if (port < 0 || port > 65535) {
+                throw new SalveException("BAD_CONFIG", "salve.kafka.embedded.port must be 0..65535, was " + port);
+            }
+        }
+
+        public Embedded withPort(int newPort) {
+            return new Embedded(host, newPort, dataDir, startTimeout, jvmOptions);
+        }
+
+        public Embedded withDataDir(Path newDataDir) {
+            return new Embedded(host, port, newDataDir, startTimeout, jvmOptions);
+        }
+    }
+
+    /** Topic names. */
+    public record TopicNames(String requests, String results, String telemetry, String diagnostics,
+                             String deadLetter) {
+        public TopicNames {
+            for (String t : new String[] {requests, results, telemetry, diagnostics, deadLetter}) {
+                if (t == null || t.isBlank()) {
+                    throw new SalveException("BAD_CONFIG", "salve.kafka.topics: topic names must not be blank");
+                }
+            }
+        }
+
+        public List<String> all() {
+            return List.of(requests, results, telemetry, diagnostics, deadLetter);
+        }
+    }
+
+    public KafkaConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(embedded, "embedded");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(groupId, "groupId");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(commitInterval, "commitInterval");
+        bootstrapServers = bootstrapServers.strip();
+        positive("partitions", partitions);
+        positive("replication-factor", replicationFactor);
+        positive("max-in-flight", maxInFlight);
+        positive("max-request-bytes", maxRequestBytes);
+        if (groupId.isBlank()) {
+            throw new SalveException("BAD_CONFIG", "salve.kafka.group-id must not be blank");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new SalveException("BAD_CONFIG", "salve.kafka.request-timeout must be positive");
+        }
+    }
+
+    private static void positive(String key, long value) {
+        if (value <= 0) {
+            throw new SalveException("BAD_CONFIG", "salve.kafka." + key + " must be positive, was " + value);
+        }
+    }
+
+    /** Reads {@code salve.kafka} from a resolved root configuration (e.g. {@code ConfigFactory.load()}). */
+    public static KafkaConfig from(Config root) {
+        try {
+            Config c = root.getConfig("salve.kafka");
+            Config e = c.getConfig("embedded");
+            Config t = c.getConfig("topics");
+            int replication = c.getInt("replication-factor");
+            if (replication > Short.MAX_VALUE) {
+                throw new SalveException("BAD_CONFIG", "salve.kafka.replication-factor is too large: " + replication);
+            }
+            return new KafkaConfig(c.getString("bootstrap-servers"),
+                    new Embedded(e.getString("host"), e.getInt("port"), Path.of(e.getString("data-dir")),
+                            e.getDuration("start-timeout"), e.getStringList("jvm-options")),
+                    new TopicNames(t.getString("requests"), t.getString("results"), t.getString("telemetry"),
+                            t.getString("diagnostics"), t.getString("dead-letter")),
+                    c.getInt("partitions"), (short) replication, c.getString("group-id"), c.getInt("max-in-flight"),
+                    c.getBytes("max-request-bytes").intValue(), c.getDuration("request-timeout"),
+                    c.getDuration("commit-interval"));
+        } catch (ConfigException e) {
+            throw new SalveException("BAD_CONFIG", "salve.kafka: " + e.getMessage(), e);
+        }
+    }
+
+    /** True when no external cluster is configured and the embedded broker must be started. */
+    public boolean useEmbeddedBroker() {
+        return bootstrapServers.isEmpty();
+    }
+
+    public KafkaConfig withBootstrapServers(String servers) {
+        return new KafkaConfig(servers, embedded, topics, partitions, replicationFactor, groupId, maxInFlight,
+                maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withEmbedded(Embedded newEmbedded) {
+        return new KafkaConfig(bootstrapServers, newEmbedded, topics, partitions, replicationFactor, groupId,
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withTopics(TopicNames newTopics) {
+        return new KafkaConfig(bootstrapServers, embedded, newTopics, partitions, replicationFactor, groupId,
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withGroupId(String newGroupId) {
+        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, newGroupId,
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withMaxInFlight(int newMaxInFlight) {
+        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, groupId,
+                newMaxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withPartitions(int newPartitions) {
+        return new KafkaConfig(bootstrapServers, embedded, topics, newPartitions, replicationFactor, groupId,
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+    }
+
+    public KafkaConfig withRequestTimeout(Duration newTimeout) {
+        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, groupId,
+                maxInFlight, maxRequestBytes, newTimeout, commitInterval);
+    }
+}

@@ -1,0 +1,211 @@
+package io.salve.kafka;
+
+import io.salve.core.SalveException;
+import io.salve.serve.InferenceRequest;
+import io.salve.serve.InferenceResult;
+import io.salve.serve.RequestCodec;
+import io.salve.serve.ResultCodec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.kafka.CommitterSettings;
+import org.apache.pekko.kafka.ConsumerMessage;
+import org.apache.pekko.kafka.ConsumerSettings;
+import org.apache.pekko.kafka.ProducerMessage;
+import org.apache.pekko.kafka.ProducerSettings;
+import org.apache.pekko.kafka.Subscriptions;
+import org.apache.pekko.kafka.javadsl.Committer;
+import org.apache.pekko.kafka.javadsl.Consumer;
+import org.apache.pekko.kafka.javadsl.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The Kafka edge of the service: an at-least-once stream from the requests topic to the results topic.
+ *
+ * <pre>
+ * requests topic ─ committableSource ─ mapAsync(max-in-flight): decode, infer ─ Producer.flexiFlow ─ Committer.sink
+ *                                          bad payload: error result + dead letter (one envelope, same offset)
+ * </pre>
+ *
+ * <ul>
+ *   <li>Every request record gets exactly one result record per pass, keyed by the request id (a payload whose id
+ *       cannot be read is keyed by the request record's key). A bad payload additionally gets a dead-letter record.
+ *       Inference failures become error results: {@code TIMEOUT} after {@link KafkaConfig#requestTimeout()},
+ *       the code of a {@link SalveException}, else {@code INFERENCE_FAILED}.</li>
+ *   <li>At most {@link KafkaConfig#maxInFlight()} requests are being decoded and inferred at once; when they are,
+ *       the stream stops pulling and the consumer stops fetching (its partitions are paused).</li>
+ *   <li>The producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}); an offset is committed only
+ *       after the broker acknowledged the result (and dead letter) of its record and of every record before it in
+ *       its partition. After a crash or restart uncommitted requests are answered again: consumers of the results
+ *       topic must tolerate duplicates (same id).</li>
+ *   <li>Stop gracefully with {@code control.drainAndShutdown(executor)}: stops fetching, finishes the requests in
+ *       flight, produces their results and commits. A failure to produce (after the producer's own retries) fails
+ *       {@code control.streamCompletion()}; the caller restarts the stream, and uncommitted requests are redelivered.
+ *       </li>
+ * </ul>
+ */
+public final class RequestStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestStream.class);
+
+    private RequestStream() { }
+
+    /**
+     * Starts the stream on {@code system}.
+     *
+     * @param bootstrap the cluster ({@link EmbeddedKafka#bootstrapServers()} or {@link KafkaConfig#bootstrapServers()})
+     * @param codec     decodes request payloads for the served model
+     * @param infer     answers one decoded request; may complete on any thread; its result's id should be the
+     *                  request's
+     * @return the control: {@code drainAndShutdown} to stop, {@code streamCompletion} to watch for failure
+     */
+    public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
+                                                       RequestCodec codec,
+                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
+        ConsumerSettings<String, byte[]> consumerSettings =
+                ConsumerSettings.create(system, new StringDeserializer(), new ByteArrayDeserializer())
+                        .withBootstrapServers(bootstrap)
+                        .withGroupId(cfg.groupId())
+                        .withClientId("salve-requests")
+                        .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+                        .withProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")
+                        .withProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                                Integer.toString(Math.max(1, Math.min(500, cfg.maxInFlight()))))
+                        // drainAndShutdown keeps the consumer until the stream is done; no extra stop wait
+                        .withStopTimeout(Duration.ZERO);
+        ProducerSettings<String, byte[]> producerSettings =
+                ProducerSettings.create(system, new StringSerializer(), new ByteArraySerializer())
+                        .withBootstrapServers(bootstrap)
+                        .withProperty(ProducerConfig.CLIENT_ID_CONFIG, "salve-results")
+                        .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
+                        .withProperty(ProducerConfig.ACKS_CONFIG, "all")
+                        .withProperty(ProducerConfig.LINGER_MS_CONFIG, "2");
+        CommitterSettings committerSettings = CommitterSettings.create(system)
+                .withMaxInterval(cfg.commitInterval());
+
+        Executor executor = system.executionContext();
+        Handler handler = new Handler(cfg, codec, infer, executor);
+        LOG.info("consuming {} (group {}) at {}, results to {}, max {} in flight", cfg.topics().requests(),
+                cfg.groupId(), bootstrap, cfg.topics().results(), cfg.maxInFlight());
+        return Consumer.committableSource(consumerSettings, Subscriptions.topics(cfg.topics().requests()))
+                .mapAsync(cfg.maxInFlight(), handler::handle)
+                .via(Producer.flexiFlow(producerSettings))
+                .map(results -> results.passThrough())
+                .toMat(Committer.sink(committerSettings), Consumer::createDrainingControl)
+                .run(system);
+    }
+
+    /** Turns one request record into the records to produce for it, with its offset to commit afterwards. */
+    private static final class Handler {
+        private final KafkaConfig cfg;
+        private final RequestCodec codec;
+        private final Function<InferenceRequest, CompletionStage<InferenceResult>> infer;
+        private final Executor executor;
+
+        Handler(KafkaConfig cfg, RequestCodec codec,
+                Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Executor executor) {
+            this.cfg = cfg;
+            this.codec = codec;
+            this.infer = infer;
+            this.executor = executor;
+        }
+
+        CompletionStage<ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable>> handle(
+                ConsumerMessage.CommittableMessage<String, byte[]> msg) {
+            long received = System.nanoTime();
+            ConsumerMessage.CommittableOffset offset = msg.committableOffset();
+            ConsumerRecord<String, byte[]> record = msg.record();
+            // Decoding (JSON, base64, image) is CPU work: off the stream's actor, in parallel up to max-in-flight.
+            return CompletableFuture.supplyAsync(() -> decode(record, received), executor)
+                    .thenCompose(decoded -> {
+                        if (decoded.error != null) {
+                            return CompletableFuture.completedFuture(rejected(record, decoded.error, offset));
+                        }
+                        return inferSafely(decoded.request).thenApply(result -> answered(decoded.request, result,
+                                offset));
+                    });
+        }
+
+        private Decoded decode(ConsumerRecord<String, byte[]> record, long received) {
+            try {
+                return new Decoded(codec.decode(record.value(), received), null);
+            } catch (RequestCodec.BadRequest e) {
+                return new Decoded(null, e);
+            } catch (RuntimeException e) {
+                LOG.error("unexpected failure decoding {}-{}@{}", record.topic(), record.partition(),
+                        record.offset(), e);
+                return new Decoded(null, new RequestCodec.BadRequest("INTERNAL_ERROR",
+                        "cannot decode the request: " + e, null));
+            }
+        }
+
+        private CompletableFuture<InferenceResult> inferSafely(InferenceRequest request) {
+            CompletableFuture<InferenceResult> pending;
+            try {
+                CompletionStage<InferenceResult> stage = infer.apply(request);
+                pending = stage == null
+                        ? CompletableFuture.failedFuture(new IllegalStateException("infer returned null"))
+                        : stage.toCompletableFuture().copy();   // copy: the timeout must not complete theirs
+            } catch (RuntimeException e) {
+                pending = CompletableFuture.failedFuture(e);
+            }
+            return pending.orTimeout(cfg.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((result, failure) -> {
+                        if (failure == null && result != null) {
+                            return result;
+                        }
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        if (cause instanceof TimeoutException) {
+                            return InferenceResult.failure(request.id(), "TIMEOUT", "no answer within "
+                                    + cfg.requestTimeout().toMillis() + " ms");
+                        }
+                        if (cause instanceof SalveException se) {
+                            return InferenceResult.failure(request.id(), se.code(), se.getMessage());
+                        }
+                        LOG.warn("inference failed for {}", request.id(), cause);
+                        return InferenceResult.failure(request.id(), "INFERENCE_FAILED",
+                                cause == null ? "no result" : String.valueOf(cause.getMessage()));
+                    });
+        }
+
+        private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> answered(
+                InferenceRequest request, InferenceResult result, ConsumerMessage.Committable offset) {
+            return ProducerMessage.single(new ProducerRecord<>(cfg.topics().results(), request.id(),
+                    ResultCodec.encode(result)), offset);
+        }
+
+        private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> rejected(
+                ConsumerRecord<String, byte[]> record, RequestCodec.BadRequest error,
+                ConsumerMessage.Committable offset) {
+            String key = error.id() != null ? error.id() : record.key();
+            byte[] result = ResultCodec.encode(InferenceResult.failure(error.id(), error.code(), error.getMessage()));
+            byte[] deadLetter = ResultCodec.deadLetter(record.value(), error.id(), error.code(), error.getMessage(),
+                    record.topic(), record.partition(), record.offset());
+            return ProducerMessage.multi(List.of(
+                    new ProducerRecord<>(cfg.topics().results(), key, result),
+                    new ProducerRecord<>(cfg.topics().deadLetter(), key, deadLetter)), offset);
+        }
+    }
+
+    private record Decoded(InferenceRequest request, RequestCodec.BadRequest error) {
+    }
+}

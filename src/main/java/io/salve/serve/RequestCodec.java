@@ -1,0 +1,446 @@
+package io.salve.serve;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Iterator;
+
+/**
+ * Decodes and validates one inference request (a Kafka record value or an HTTP body) into an
+ * {@link InferenceRequest} for a model with input shape {@code C x H x W} and {@code numClasses} classes.
+ *
+ * <p>Request JSON ({@code schemas/request.schema.json}):
+ * <pre>{@code
+ * {"id": "r-1", "model": "demo", "label": 3,
+ *  "tensor": {"dtype": "uint8", "shape": [1, 28, 28], "data": "<base64 of C*H*W bytes>"}}
+ * {"id": "r-2", "image": "<base64 PNG or JPEG>"}
+ * }</pre>
+ * {@code id} is required. The input is exactly one of {@code tensor} (dtype {@code uint8}: bytes scaled by 1/255;
+ * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
+ * (converted to grey or RGB for C = 1 or 3 and resized bilinearly to H x W, as {@link io.salve.data.ImageFolder}
+ * does for training images). {@code label} (optional) is a class index; {@code model} (optional) is accepted and
+ * ignored (one model per service). Other fields are ignored.
+ *
+ * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
+ * {@code MISSING_FIELD}, {@code BAD_FIELD}, {@code BAD_SHAPE}, {@code BAD_DTYPE}, {@code BAD_BASE64},
+ * {@code BAD_LENGTH}, {@code NON_FINITE}, {@code OUT_OF_RANGE}, {@code BAD_IMAGE}, {@code BAD_LABEL}.
+ * Thread-safe.
+ */
+public final class RequestCodec {
+
+    /** Longest accepted request id. */
+    public static final int MAX_ID_LENGTH = 256;
+    /** Larger images are rejected before decoding (decompression bombs). */
+    public static final long MAX_IMAGE_PIXELS = 4096L * 4096L;
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final int numClasses;
+    private final int maxBytes;
+
+    /**
+     * @param shape      the model's input shape {@code [C, H, W]} (C = 1 or 3 when images are to be accepted)
+     * @param numClasses number of classes (labels must lie in {@code [0, numClasses)})
+     * @param maxBytes   larger payloads are rejected with {@code TOO_LARGE} before parsing
+     */
+    public RequestCodec(int[] shape, int numClasses, int maxBytes) {
+        if (shape == null || shape.length != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0) {
+            throw new IllegalArgumentException("input shape must be [C, H, W] with positive sizes, got "
+                    + Arrays.toString(shape));
+        }
+        if (numClasses <= 0 || maxBytes <= 0) {
+            throw new IllegalArgumentException("numClasses and maxBytes must be positive");
+        }
+        this.channels = shape[0];
+        this.height = shape[1];
+        this.width = shape[2];
+        this.numClasses = numClasses;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The model input shape {@code [C, H, W]}. */
+    public int[] shape() {
+        return new int[] {channels, height, width};
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    public int maxBytes() {
+        return maxBytes;
+    }
+
+    /** A rejected request: a stable code, a message for the client, and the request id when it could be read. */
+    public static final class BadRequest extends Exception {
+        private final String code;
+        private final String id;
+
+        public BadRequest(String code, String message, String idIfKnown) {
+            super(message, null, false, false);   // expected on the hot path: no stack trace
+            this.code = code;
+            this.id = idIfKnown;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        /** The request id, or null when the payload was rejected before its id could be read. */
+        public String id() {
+            return id;
+        }
+    }
+
+    /**
+     * Decodes one request.
+     *
+     * @param json          the raw payload (UTF-8 JSON); null is treated as empty
+     * @param receivedNanos {@link System#nanoTime()} when the edge received it
+     * @throws BadRequest when the payload is not a valid request for this model
+     */
+    public InferenceRequest decode(byte[] json, long receivedNanos) throws BadRequest {
+        if (json == null || json.length == 0) {
+            throw new BadRequest("BAD_JSON", "empty payload: expected a JSON object", null);
+        }
+        if (json.length > maxBytes) {
+            throw new BadRequest("TOO_LARGE", "payload is " + json.length + " bytes, the limit is " + maxBytes, null);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new BadRequest("BAD_JSON", "not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            throw new BadRequest("BAD_JSON", "not valid JSON: " + e.getMessage(), null);
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadRequest("BAD_JSON", "expected a JSON object, got "
+                    + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()), null);
+        }
+        String id = id(root);
+        JsonNode model = present(root, "model");
+        if (model != null && !model.isTextual()) {
+            throw new BadRequest("BAD_FIELD", "\"model\" must be a string", id);
+        }
+        Integer label = label(root, id);
+        JsonNode tensor = present(root, "tensor");
+        JsonNode image = present(root, "image");
+        float[] pixels;
+        if (tensor != null && image != null) {
+            throw new BadRequest("BAD_FIELD", "give the input as either \"tensor\" or \"image\", not both", id);
+        } else if (tensor != null) {
+            pixels = tensor(tensor, id);
+        } else if (image != null) {
+            pixels = image(image, id);
+        } else {
+            throw new BadRequest("MISSING_FIELD", "missing the input: \"tensor\" {dtype, shape, data} or \"image\" "
+                    + "(base64 PNG/JPEG)", id);
+        }
+        return new InferenceRequest(id, pixels, label, receivedNanos);
+    }
+
+    /** A field that is there and not JSON null, else null. */
+    private static JsonNode present(JsonNode obj, String field) {
+        JsonNode n = obj.get(field);
+        return n == null || n.isNull() ? null : n;
+    }
+
+    private static String id(JsonNode root) throws BadRequest {
+        JsonNode n = present(root, "id");
+        if (n == null) {
+            throw new BadRequest("MISSING_FIELD", "missing \"id\" (a string that the result echoes)", null);
+        }
+        if (!n.isTextual()) {
+            throw new BadRequest("BAD_FIELD", "\"id\" must be a string, got " + n.getNodeType().name().toLowerCase(),
+                    null);
+        }
+        String id = n.textValue();
+        if (id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+            throw new BadRequest("BAD_FIELD", "\"id\" must be 1 to " + MAX_ID_LENGTH + " characters long", null);
+        }
+        return id;
+    }
+
+    private Integer label(JsonNode root, String id) throws BadRequest {
+        JsonNode n = present(root, "label");
+        if (n == null) {
+            return null;
+        }
+        if (!n.isIntegralNumber()) {
+            throw new BadRequest("BAD_FIELD", "\"label\" must be an integer class index", id);
+        }
+        if (!n.canConvertToInt() || n.intValue() < 0 || n.intValue() >= numClasses) {
+            throw new BadRequest("BAD_LABEL", "\"label\" " + n.asText() + " is not a class index in [0, "
+                    + numClasses + ")", id);
+        }
+        return n.intValue();
+    }
+
+    private float[] tensor(JsonNode t, String id) throws BadRequest {
+        if (!t.isObject()) {
+            throw new BadRequest("BAD_FIELD", "\"tensor\" must be an object {dtype, shape, data}", id);
+        }
+        JsonNode dtypeNode = required(t, "tensor.dtype", "dtype", id);
+        if (!dtypeNode.isTextual()) {
+            throw new BadRequest("BAD_FIELD", "\"tensor.dtype\" must be a string", id);
+        }
+        String dtype = dtypeNode.textValue();
+        int elementSize;
+        if ("uint8".equals(dtype)) {
+            elementSize = 1;
+        } else if ("float32".equals(dtype)) {
+            elementSize = 4;
+        } else {
+            throw new BadRequest("BAD_DTYPE", "\"tensor.dtype\" must be \"uint8\" or \"float32\", got \""
+                    + abbreviate(dtype) + "\"", id);
+        }
+        checkShape(required(t, "tensor.shape", "shape", id), id);
+        JsonNode dataNode = required(t, "tensor.data", "data", id);
+        if (!dataNode.isTextual()) {
+            throw new BadRequest("BAD_FIELD", "\"tensor.data\" must be a base64 string", id);
+        }
+        byte[] data = base64(dataNode.textValue(), "tensor.data", id);
+        int n = channels * height * width;
+        if (data.length != (long) n * elementSize) {
+            throw new BadRequest("BAD_LENGTH", "\"tensor.data\" holds " + data.length + " bytes, shape "
+                    + channels + "x" + height + "x" + width + " of " + dtype + " needs " + (long) n * elementSize, id);
+        }
+        float[] pixels = new float[n];
+        if (elementSize == 1) {
+            for (int i = 0; i < n; i++) {
+                pixels[i] = (data[i] & 0xff) / 255f;
+            }
+        } else {
+            ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                float v = buf.getFloat();
+                if (!Float.isFinite(v)) {
+                    throw new BadRequest("NON_FINITE", "\"tensor.data\" element " + i + " is " + v, id);
+                }
+                if (v < 0f || v > 1f) {
+                    throw new BadRequest("OUT_OF_RANGE", "\"tensor.data\" element " + i + " is " + v
+                            + ", intensities must lie in [0, 1]", id);
+                }
+                pixels[i] = v;
+            }
+        }
+        return pixels;
+    }
+
+    private static JsonNode required(JsonNode obj, String path, String field, String id) throws BadRequest {
+        JsonNode n = present(obj, field);
+        if (n == null) {
+            throw new BadRequest("MISSING_FIELD", "missing \"" + path + "\"", id);
+        }
+        return n;
+    }
+
+    /** Accepts {@code [C,H,W]} and {@code [1,C,H,W]}. */
+    private void checkShape(JsonNode shape, String id) throws BadRequest {
+        if (!shape.isArray()) {
+            throw new BadRequest("BAD_FIELD", "\"tensor.shape\" must be an array of integers", id);
+        }
+        ArrayNode dims = (ArrayNode) shape;
+        int[] got = new int[dims.size()];
+        for (int i = 0; i < got.length; i++) {
+            JsonNode d = dims.get(i);
+            if (!d.isIntegralNumber() || !d.canConvertToInt()) {
+                throw new BadRequest("BAD_FIELD", "\"tensor.shape\" must be an array of integers", id);
+            }
+            got[i] = d.intValue();
+        }
+        int[] want = shape();
+        boolean ok = Arrays.equals(got, want)
+                || (got.length == 4 && got[0] == 1 && Arrays.equals(Arrays.copyOfRange(got, 1, 4), want));
+        if (!ok) {
+            throw new BadRequest("BAD_SHAPE", "\"tensor.shape\" is " + Arrays.toString(got) + ", the model takes "
+                    + Arrays.toString(want) + " (C, H, W)", id);
+        }
+    }
+
+    private static byte[] base64(String text, String path, String id) throws BadRequest {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("BAD_BASE64", "\"" + path + "\" is not valid base64: " + e.getMessage(), id);
+        }
+    }
+
+    private float[] image(JsonNode node, String id) throws BadRequest {
+        if (!node.isTextual()) {
+            throw new BadRequest("BAD_FIELD", "\"image\" must be a base64 string of a PNG or JPEG file", id);
+        }
+        if (channels != 1 && channels != 3) {
+            throw new BadRequest("BAD_FIELD", "this model takes " + channels + "-channel input: send a \"tensor\"",
+                    id);
+        }
+        byte[] bytes = base64(node.textValue(), "image", id);
+        BufferedImage img = readImage(bytes, id);
+        int[] argb = ((DataBufferInt) resize(img, height, width).getRaster().getDataBuffer()).getData();
+        int plane = height * width;
+        float[] pixels = new float[channels * plane];
+        for (int i = 0; i < plane; i++) {
+            int r = (argb[i] >> 16) & 0xff;
+            int g = (argb[i] >> 8) & 0xff;
+            int b = argb[i] & 0xff;
+            if (channels == 1) {
+                // Rec. 601 luminance rounded to a byte, exactly as ImageFolder prepares training images.
+                pixels[i] = ((299 * r + 587 * g + 114 * b + 500) / 1000) / 255f;
+            } else {
+                pixels[i] = r / 255f;
+                pixels[plane + i] = g / 255f;
+                pixels[2 * plane + i] = b / 255f;
+            }
+        }
+        return pixels;
+    }
+
+    private static BufferedImage readImage(byte[] bytes, String id) throws BadRequest {
+        boolean png = bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N'
+                && bytes[3] == 'G';
+        boolean jpeg = bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8
+                && (bytes[2] & 0xff) == 0xff;
+        if (!png && !jpeg) {
+            throw new BadRequest("BAD_IMAGE", "\"image\" is not a PNG or JPEG file", id);
+        }
+        // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded", id);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w <= 0 || h <= 0 || w * h > MAX_IMAGE_PIXELS) {
+                    throw new BadRequest("BAD_IMAGE", "\"image\" is " + w + "x" + h + " pixels; at most "
+                            + MAX_IMAGE_PIXELS + " pixels are accepted", id);
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded", id);
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // Decoders report broken files with IOExceptions and, for some malformations, runtime exceptions.
+            throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded: " + e.getMessage(), id);
+        }
+    }
+
+    /**
+     * Draws {@code source} into a {@code width x height} RGB image (transparent areas become black). Bilinear
+     * filtering only looks at 4 source pixels, so large reductions first halve the image step by step. The same
+     * steps as {@link io.salve.data.ImageFolder} uses for training images (a test checks that they agree).
+     */
+    private static BufferedImage resize(BufferedImage source, int height, int width) {
+        BufferedImage current = source;
+        int w = source.getWidth();
+        int h = source.getHeight();
+        do {
+            w = w / 2 >= width ? w / 2 : width;
+            h = h / 2 >= height ? h / 2 : height;
+            BufferedImage next = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = next.createGraphics();
+            try {
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                g.drawImage(current, 0, 0, w, h, null);
+            } finally {
+                g.dispose();
+            }
+            current = next;
+        } while (w != width || h != height);
+        return current;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+    }
+
+    // ------------------------------------------------------------------------------------------ encoding (clients)
+
+    /** A request with a {@code uint8} tensor ({@code shape} = [C,H,W], {@code pixels} channel-first bytes). */
+    public static byte[] encodeUint8(String id, int[] shape, byte[] pixels, int offset, Integer label) {
+        int n = shape[0] * shape[1] * shape[2];
+        byte[] data = Arrays.copyOfRange(pixels, offset, offset + n);
+        return encodeTensor(id, "uint8", shape, data, label);
+    }
+
+    /** A request with a {@code float32} tensor (little-endian). */
+    public static byte[] encodeFloat32(String id, int[] shape, float[] pixels, Integer label) {
+        ByteBuffer buf = ByteBuffer.allocate(pixels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : pixels) {
+            buf.putFloat(v);
+        }
+        return encodeTensor(id, "float32", shape, buf.array(), label);
+    }
+
+    /** A request with an encoded PNG or JPEG image. */
+    public static byte[] encodeImage(String id, byte[] imageFile, Integer label) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("id", id);
+        root.put("image", Base64.getEncoder().encodeToString(imageFile));
+        if (label != null) {
+            root.put("label", label);
+        }
+        return write(root);
+    }
+
+    private static byte[] encodeTensor(String id, String dtype, int[] shape, byte[] data, Integer label) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("id", id);
+        ObjectNode t = root.putObject("tensor");
+        t.put("dtype", dtype);
+        ArrayNode s = t.putArray("shape");
+        for (int d : shape) {
+            s.add(d);
+        }
+        t.put("data", Base64.getEncoder().encodeToString(data));
+        if (label != null) {
+            root.put("label", label);
+        }
+        return write(root);
+    }
+
+    private static byte[] write(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

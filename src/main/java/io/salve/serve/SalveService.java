@@ -1,0 +1,246 @@
+package io.salve.serve;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import io.salve.core.Progress;
+import io.salve.core.SalveException;
+import io.salve.data.DataSources;
+import io.salve.data.FashionMnist;
+import io.salve.http.HealthRoutes;
+import io.salve.kafka.DemoTraffic;
+import io.salve.kafka.EmbeddedKafka;
+import io.salve.kafka.KafkaConfig;
+import io.salve.kafka.RequestStream;
+import io.salve.kafka.Topics;
+import io.salve.model.Bundle;
+import io.salve.model.EngineCheck;
+import io.salve.pipeline.DemoBundle;
+import io.salve.pipeline.Discovery;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.kafka.javadsl.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: broker (embedded or external), topics, the actor system with its replicas, the Kafka request
+ * stream, the HTTP endpoints and optional demo traffic.
+ *
+ * <p>Shutdown (SIGTERM, or {@link #close()}) runs Pekko's coordinated shutdown in the order that loses nothing: stop
+ * the demo traffic and polling, drain the requests in flight (results produced and acknowledged, offsets committed),
+ * unbind HTTP, stop the actors, and last stop the embedded broker.
+ */
+public final class SalveService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SalveService.class);
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ActorSystem<Guardian.Command> system;
+    private final ActorRef<ReplicaPool.Command> pool;
+    private final String bootstrap;
+    private final KafkaConfig kafka;
+    private final Admin admin;
+    private final Bundle bundle;
+    private final ServerBinding http;
+
+    private SalveService(ActorSystem<Guardian.Command> system, ActorRef<ReplicaPool.Command> pool, String bootstrap,
+                         KafkaConfig kafka, Admin admin, Bundle bundle, HealthRoutes health, String host, int port) {
+        this.system = system;
+        this.pool = pool;
+        this.bootstrap = bootstrap;
+        this.kafka = kafka;
+        this.admin = admin;
+        this.bundle = bundle;
+        this.http = Http.get(system).newServerAt(host, port).bind(health.routes()).toCompletableFuture().join();
+    }
+
+    public static SalveService start(Config config, Progress progress) {
+        return start(config, progress, UnaryOperator.identity());
+    }
+
+    /**
+     * @param models wraps each replica's model (fault injection in tests; identity otherwise)
+     */
+    public static SalveService start(Config config, Progress progress, UnaryOperator<BatchModel> models) {
+        ServeConfig serve = ServeConfig.from(config);
+        KafkaConfig kafka = KafkaConfig.from(config);
+        EngineCheck.check(serve.engine(), serve.devices());
+        Bundle bundle = openBundle(serve, progress);
+
+        EmbeddedKafka broker = kafka.useEmbeddedBroker() ? EmbeddedKafka.start(kafka.embedded()) : null;
+        String bootstrap = broker != null ? broker.bootstrapServers() : kafka.bootstrapServers();
+        LOG.info(broker != null ? "embedded Kafka broker (KRaft) at {}" : "Kafka cluster at {}", bootstrap);
+        try {
+            Topics.ensure(bootstrap, kafka);
+        } catch (RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
+        LOG.info("topics: {}", kafka.topics().all());
+
+        List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
+        for (String device : serve.devices()) {
+            specs.add(new ReplicaPool.ReplicaSpec(device, device,
+                    () -> models.apply(new BundleBatchModel(bundle, Device.fromName(device)))));
+        }
+        ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
+                bundle.metadata().classNames(), new ServingHead(bundle.head(), 0), serve.batching())), "salve", config);
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        if (broker != null) {
+            broker.detachShutdownHook();
+            shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-kafka-broker", () -> {
+                broker.close();
+                return CompletableFuture.completedFuture(Done.getInstance());
+            });
+        }
+        try {
+            return start(serve, kafka, bundle, bootstrap, system);
+        } catch (RuntimeException e) {
+            shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+            throw e;
+        }
+    }
+
+    private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, String bootstrap,
+                                      ActorSystem<Guardian.Command> system) {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
+                Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
+        LOG.info("replicas on {}, batches of up to {} requests or {} ms", serve.devices(), serve.batching().maxBatch(),
+                serve.batching().maxDelay().toMillis());
+
+        Admin admin = Admin.create(adminProperties(bootstrap));
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-admin", () -> {
+            admin.close(Duration.ofSeconds(5));
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        CompletableFuture<SalveService> self = new CompletableFuture<>();
+        HealthRoutes health = new HealthRoutes(() -> self.thenCompose(SalveService::readiness));
+        SalveService service = new SalveService(system, pool, bootstrap, kafka, admin, bundle, health,
+                serve.httpHost(), serve.httpPort());
+        self.complete(service);
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http",
+                () -> service.http.unbind().thenApply(u -> Done.getInstance()));
+        LOG.info("HTTP on {}: /health/live, /health/ready", service.http.localAddress());
+
+        service.startRequestStream(shutdown);
+        if (serve.demoTrafficRate() > 0) {
+            DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
+                    serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
+            shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-demo-traffic", () -> {
+                demo.close();
+                return CompletableFuture.completedFuture(Done.getInstance());
+            });
+            LOG.info("demo traffic: {} Fashion-MNIST test images/s into {}", serve.demoTrafficRate(),
+                    kafka.topics().requests());
+        }
+        return service;
+    }
+
+    private void startRequestStream(CoordinatedShutdown shutdown) {
+        Duration timeout = kafka.requestTimeout();
+        List<Integer> shape = bundle.metadata().inputShape();
+        RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
+                bundle.metadata().classNames().size(), kafka.maxRequestBytes());
+        Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
+                request -> AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo), timeout,
+                        system.scheduler()));
+        LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
+                kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",
+                () -> control.drainAndShutdown(system.executionContext()));
+        control.streamCompletion().whenComplete((done, failure) -> {
+            if (failure != null) {
+                // At-least-once: nothing is committed past what was answered, so a restart picks up from there.
+                LOG.error("the request stream failed; shutting down so a supervisor can restart the service", failure);
+                shutdown.runAll(CoordinatedShutdown.unknownReason());
+            }
+        });
+    }
+
+    private static Properties adminProperties(String bootstrap) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        return props;
+    }
+
+    private static Bundle openBundle(ServeConfig serve, Progress progress) {
+        if (!Files.isRegularFile(serve.bundle().resolve("bundle.json")) && serve.buildDemoIfMissing()) {
+            return DemoBundle.ensure(serve.bundle(), new Discovery.DataRef(DataSources.FASHION_MNIST, serve.dataDir(), 0),
+                    new Discovery(Device.cpu(), progress));
+        }
+        return Bundle.open(serve.bundle());
+    }
+
+    /** Ready: broker reachable, topics present, every replica loaded. */
+    public CompletionStage<HealthRoutes.Readiness> readiness() {
+        CompletionStage<ReplicaPool.Status> status = AskPattern.ask(pool, ReplicaPool.GetStatus::new, ASK_TIMEOUT,
+                system.scheduler());
+        return status.thenApplyAsync(s -> {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("broker", bootstrap);
+            boolean topics;
+            try {
+                List<String> missing = Topics.missing(admin, kafka, ASK_TIMEOUT);
+                topics = missing.isEmpty();
+                details.put("missingTopics", missing);
+            } catch (Exception e) {
+                topics = false;
+                details.put("brokerError", e.toString());
+            }
+            details.put("replicas", s.replicas());
+            details.put("editVersion", s.editVersion());
+            return new HealthRoutes.Readiness(topics && s.allReady(), details);
+        }, system.executionContext());
+    }
+
+    public ActorRef<ReplicaPool.Command> pool() {
+        return pool;
+    }
+
+    public ActorSystem<Guardian.Command> system() {
+        return system;
+    }
+
+    public String bootstrapServers() {
+        return bootstrap;
+    }
+
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    public int httpPort() {
+        return http.localAddress().getPort();
+    }
+
+    public void awaitTermination() {
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+
+    @Override
+    public void close() {
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
+    }
+}

@@ -1,0 +1,73 @@
+package io.salve.kafka;
+
+import com.typesafe.config.ConfigFactory;
+import io.salve.core.SalveException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KafkaConfigTest {
+
+    @Test
+    void referenceDefaults() {
+        KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("").withFallback(ConfigFactory.defaultReference())
+                .resolve());
+        if (System.getenv("SALVE_KAFKA_BOOTSTRAP_SERVERS") == null) {
+            assertTrue(c.useEmbeddedBroker());
+        }
+        if (System.getenv("SALVE_KAFKA_PORT") == null) {
+            assertEquals(9092, c.embedded().port());
+        }
+        if (System.getenv("SALVE_KAFKA_HOST") == null) {
+            assertEquals("127.0.0.1", c.embedded().host());
+        }
+        assertEquals(List.of("salve.requests", "salve.results", "salve.telemetry", "salve.diagnostics",
+                "salve.dead-letter"), c.topics().all());
+        assertEquals(1024 * 1024, c.maxRequestBytes());
+        assertEquals(256, c.maxInFlight());
+        assertEquals(Duration.ofSeconds(30), c.requestTimeout());
+    }
+
+    @Test
+    void overrides() {
+        KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("""
+                salve.kafka {
+                  bootstrap-servers = " kafka-1:9092,kafka-2:9092 "
+                  embedded { port = 0, data-dir = "/tmp/k" }
+                  topics.requests = "in"
+                  partitions = 12
+                  replication-factor = 3
+                  group-id = "g"
+                  max-in-flight = 8
+                  max-request-bytes = 64KiB
+                }""").withFallback(ConfigFactory.defaultReference()).resolve());
+        assertFalse(c.useEmbeddedBroker());
+        assertEquals("kafka-1:9092,kafka-2:9092", c.bootstrapServers());
+        assertEquals(0, c.embedded().port());
+        assertEquals(Path.of("/tmp/k"), c.embedded().dataDir());
+        assertEquals("in", c.topics().requests());
+        assertEquals(12, c.partitions());
+        assertEquals(3, c.replicationFactor());
+        assertEquals("g", c.groupId());
+        assertEquals(8, c.maxInFlight());
+        assertEquals(64 * 1024, c.maxRequestBytes());
+    }
+
+    @Test
+    void badValuesAreBadConfig() {
+        for (String bad : List.of("salve.kafka.max-in-flight = 0", "salve.kafka.partitions = -1",
+                "salve.kafka.embedded.port = 70000", "salve.kafka.topics.results = \"\"",
+                "salve.kafka.group-id = \" \"", "salve.kafka.max-in-flight = lots")) {
+            SalveException e = assertThrows(SalveException.class, () -> KafkaConfig.from(
+                    ConfigFactory.parseString(bad).withFallback(ConfigFactory.defaultReference()).resolve()), bad);
+            assertEquals("BAD_CONFIG", e.code(), bad);
+        }
+    }
+}

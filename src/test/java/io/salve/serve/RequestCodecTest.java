@@ -1,0 +1,299 @@
+package io.salve.serve;
+
+import io.salve.data.ImageFolder;
+import io.salve.data.ImageSet;
+import io.salve.kafka.JsonSchemas;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RequestCodecTest {
+
+    private static final int[] SHAPE = {1, 28, 28};
+    private static final int N = 28 * 28;
+    private final RequestCodec codec = new RequestCodec(SHAPE, 10, 64 * 1024);
+
+    // ------------------------------------------------------------------------------------------------ good input
+
+    @Test
+    void decodesUint8Tensor() throws Exception {
+        byte[] pixels = randomBytes(N, 1);
+        byte[] json = RequestCodec.encodeUint8("r-1", SHAPE, pixels, 0, 7);
+        JsonSchemas.REQUEST.assertValid(json);
+        InferenceRequest r = codec.decode(json, 42L);
+        assertEquals("r-1", r.id());
+        assertEquals(7, r.label());
+        assertEquals(42L, r.receivedNanos());
+        assertEquals(N, r.pixels().length);
+        for (int i = 0; i < N; i++) {
+            assertEquals((pixels[i] & 0xff) / 255f, r.pixels()[i], 0f);
+        }
+    }
+
+    @Test
+    void decodesFloat32TensorExactly() throws Exception {
+        float[] pixels = new float[N];
+        Random rnd = new Random(2);
+        for (int i = 0; i < N; i++) {
+            pixels[i] = rnd.nextFloat();
+        }
+        pixels[0] = 0f;
+        pixels[1] = 1f;
+        byte[] json = RequestCodec.encodeFloat32("r-2", SHAPE, pixels, null);
+        JsonSchemas.REQUEST.assertValid(json);
+        InferenceRequest r = codec.decode(json, 0);
+        assertArrayEquals(pixels, r.pixels());
+        assertNull(r.label());
+    }
+
+    @Test
+    void acceptsBatchOfOneShapeModelFieldAndUnknownFields() throws Exception {
+        String data = Base64.getEncoder().encodeToString(new byte[N]);
+        byte[] json = ("{\"id\":\"a\",\"model\":\"demo\",\"extra\":{\"x\":1},\"label\":null,"
+                + "\"tensor\":{\"dtype\":\"uint8\",\"shape\":[1,1,28,28],\"data\":\"" + data + "\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        JsonSchemas.REQUEST.assertInvalid(json);   // label null: the schema is stricter than the codec here
+        InferenceRequest r = codec.decode(json, 0);
+        assertEquals("a", r.id());
+        assertNull(r.label());
+    }
+
+    @Test
+    void decodesPngExactlyAsImageFolderPreparesTrainingImages(@TempDir Path dir) throws Exception {
+        // A 60x45 colour gradient with a transparent corner: exercises halving, bilinear resize, grey conversion.
+        BufferedImage img = new BufferedImage(60, 45, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 45; y++) {
+            for (int x = 0; x < 60; x++) {
+                int a = x < 10 && y < 10 ? 0 : 255;
+                img.setRGB(x, y, (a << 24) | ((x * 4) << 16) | ((y * 5) << 8) | ((x + y) % 256));
+            }
+        }
+        byte[] png = encode(img, "png");
+        Files.createDirectories(dir.resolve("cls"));
+        Files.write(dir.resolve("cls/a.png"), png);
+        for (int[] shape : new int[][] {{1, 28, 28}, {3, 16, 20}}) {
+            ImageSet expected = ImageFolder.load(dir, shape[0], shape[1], shape[2]);
+            RequestCodec c = new RequestCodec(shape, 10, 1 << 20);
+            byte[] json = RequestCodec.encodeImage("img", png, 3);
+            JsonSchemas.REQUEST.assertValid(json);
+            InferenceRequest r = c.decode(json, 0);
+            assertEquals(expected.imageSize(), r.pixels().length);
+            for (int i = 0; i < r.pixels().length; i++) {
+                assertEquals((expected.pixels()[i] & 0xff) / 255f, r.pixels()[i], 0f, "pixel " + i);
+            }
+            assertEquals(3, r.label());
+        }
+    }
+
+    @Test
+    void decodesGreyPngAndJpeg() throws Exception {
+        BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = grey.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 14, 28);
+        g.dispose();
+        InferenceRequest png = codec.decode(RequestCodec.encodeImage("p", encode(grey, "png"), null), 0);
+        assertEquals(1f, png.pixels()[0], 0f);
+        assertEquals(0f, png.pixels()[27], 0f);
+        InferenceRequest jpeg = codec.decode(RequestCodec.encodeImage("j", encode(grey, "jpeg"), null), 0);
+        assertEquals(1f, jpeg.pixels()[0], 0.05f);
+        assertEquals(0f, jpeg.pixels()[27], 0.05f);
+    }
+
+    // ------------------------------------------------------------------------------------------------ bad input
+
+    @Test
+    void tooLargeIsRejectedBeforeParsing() {
+        byte[] big = new byte[64 * 1024 + 1];   // not even JSON
+        RequestCodec.BadRequest e = reject("TOO_LARGE", big);
+        assertNull(e.id());
+    }
+
+    @Test
+    void badJson() {
+        reject("BAD_JSON", new byte[0]);
+        reject("BAD_JSON", (byte[]) null);
+        reject("BAD_JSON", "not json");
+        reject("BAD_JSON", "[1, 2]");
+        reject("BAD_JSON", "\"id\"");
+        reject("BAD_JSON", "{\"id\": \"a\"");
+        reject("BAD_JSON", "{\"id\": \"a\"} {}");
+        reject("BAD_JSON", "{\"id\": \"a\", \"id\": \"b\"}");
+        reject("BAD_JSON", new byte[] {(byte) 0xff, (byte) 0xfe, 0x00});
+    }
+
+    @Test
+    void missingField() {
+        String t = tensor("uint8", "[1,28,28]", b64(new byte[N]));
+        assertNull(reject("MISSING_FIELD", "{" + t + "}").id());
+        assertNull(reject("MISSING_FIELD", "{\"id\": null, " + t + "}").id());
+        assertEquals("a", reject("MISSING_FIELD", "{\"id\": \"a\"}").id());
+        reject("MISSING_FIELD", "{\"id\":\"a\",\"tensor\":{\"shape\":[1,28,28],\"data\":\"\"}}");
+        reject("MISSING_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":\"uint8\",\"data\":\"\"}}");
+        reject("MISSING_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":\"uint8\",\"shape\":[1,28,28]}}");
+    }
+
+    @Test
+    void badField() {
+        String t = tensor("uint8", "[1,28,28]", b64(new byte[N]));
+        assertNull(reject("BAD_FIELD", "{\"id\": 5, " + t + "}").id());
+        reject("BAD_FIELD", "{\"id\": \"\", " + t + "}");
+        reject("BAD_FIELD", "{\"id\": \"" + "x".repeat(257) + "\", " + t + "}");
+        assertEquals("a", reject("BAD_FIELD", "{\"id\": \"a\", \"model\": 1, " + t + "}").id());
+        reject("BAD_FIELD", "{\"id\": \"a\", \"label\": \"3\", " + t + "}");
+        reject("BAD_FIELD", "{\"id\": \"a\", \"label\": 2.5, " + t + "}");
+        reject("BAD_FIELD", "{\"id\": \"a\", \"tensor\": \"abc\"}");
+        reject("BAD_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":8,\"shape\":[1,28,28],\"data\":\"\"}}");
+        reject("BAD_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":\"uint8\",\"shape\":\"1x28x28\",\"data\":\"\"}}");
+        reject("BAD_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":\"uint8\",\"shape\":[1,28.5,28],\"data\":\"\"}}");
+        reject("BAD_FIELD", "{\"id\":\"a\",\"tensor\":{\"dtype\":\"uint8\",\"shape\":[1,28,28],\"data\":[1,2]}}");
+        reject("BAD_FIELD", "{\"id\": \"a\", \"image\": 12}");
+        reject("BAD_FIELD", "{\"id\": \"a\", \"image\": \"AAAA\", " + t + "}");
+        JsonSchemas.REQUEST.assertInvalid(("{\"id\": \"a\", \"image\": \"AAAA\", " + t + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void badShapeDtypeBase64Length() {
+        String data = b64(new byte[N]);
+        assertEquals("a", reject("BAD_SHAPE", "{\"id\":\"a\"," + tensor("uint8", "[1,28,27]", data) + "}").id());
+        reject("BAD_SHAPE", "{\"id\":\"a\"," + tensor("uint8", "[3,28,28]", data) + "}");
+        reject("BAD_SHAPE", "{\"id\":\"a\"," + tensor("uint8", "[28,28]", data) + "}");
+        reject("BAD_SHAPE", "{\"id\":\"a\"," + tensor("uint8", "[2,1,28,28]", data) + "}");
+        reject("BAD_SHAPE", "{\"id\":\"a\"," + tensor("uint8", "[]", data) + "}");
+        reject("BAD_DTYPE", "{\"id\":\"a\"," + tensor("int16", "[1,28,28]", data) + "}");
+        reject("BAD_DTYPE", "{\"id\":\"a\"," + tensor("UINT8", "[1,28,28]", data) + "}");
+        reject("BAD_BASE64", "{\"id\":\"a\"," + tensor("uint8", "[1,28,28]", "!!not base64!!") + "}");
+        reject("BAD_BASE64", "{\"id\":\"a\"," + tensor("uint8", "[1,28,28]", "AAAAA") + "}");
+        reject("BAD_BASE64", "{\"id\":\"a\",\"image\":\"%%%\"}");
+        reject("BAD_LENGTH", "{\"id\":\"a\"," + tensor("uint8", "[1,28,28]", b64(new byte[N - 1])) + "}");
+        reject("BAD_LENGTH", "{\"id\":\"a\"," + tensor("float32", "[1,28,28]", data) + "}");
+        reject("BAD_LENGTH", "{\"id\":\"a\"," + tensor("uint8", "[1,28,28]", "") + "}");
+    }
+
+    @Test
+    void nonFiniteAndOutOfRangeFloats() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            assertEquals("f", reject("NON_FINITE", RequestCodec.encodeFloat32("f", SHAPE, withValue(bad), null)).id());
+        }
+        for (float bad : new float[] {1.0001f, -0.0001f, 255f, -1f}) {
+            reject("OUT_OF_RANGE", RequestCodec.encodeFloat32("f", SHAPE, withValue(bad), null));
+        }
+    }
+
+    @Test
+    void badImage() throws IOException {
+        byte[] random = randomBytes(500, 3);
+        assertEquals("i", reject("BAD_IMAGE", RequestCodec.encodeImage("i", random, null)).id());
+        byte[] png = encode(new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY), "png");
+        reject("BAD_IMAGE", RequestCodec.encodeImage("i", java.util.Arrays.copyOf(png, 30), null));   // truncated
+        byte[] header = java.util.Arrays.copyOf(png, 8);
+        byte[] garbage = new byte[200];
+        System.arraycopy(header, 0, garbage, 0, 8);
+        reject("BAD_IMAGE", RequestCodec.encodeImage("i", garbage, null));
+        reject("BAD_IMAGE", RequestCodec.encodeImage("i", encode(new BufferedImage(28, 28,
+                BufferedImage.TYPE_BYTE_GRAY), "gif"), null));   // decodable, but not PNG or JPEG
+        reject("BAD_IMAGE", RequestCodec.encodeImage("i", new byte[0], null));
+        // A tiny PNG that claims 20000 x 20000 pixels is refused before it is decoded.
+        RequestCodec big = new RequestCodec(SHAPE, 10, 10 << 20);
+        byte[] huge = encode(new BufferedImage(5000, 5000, BufferedImage.TYPE_BYTE_BINARY), "png");
+        RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class,
+                () -> big.decode(RequestCodec.encodeImage("h", huge, null), 0));
+        assertEquals("BAD_IMAGE", e.code());
+        assertTrue(e.getMessage().contains("5000x5000"), e.getMessage());
+    }
+
+    @Test
+    void badLabel() {
+        String t = tensor("uint8", "[1,28,28]", b64(new byte[N]));
+        assertEquals("a", reject("BAD_LABEL", "{\"id\": \"a\", \"label\": 10, " + t + "}").id());
+        reject("BAD_LABEL", "{\"id\": \"a\", \"label\": -1, " + t + "}");
+        reject("BAD_LABEL", "{\"id\": \"a\", \"label\": 99999999999, " + t + "}");
+    }
+
+    @Test
+    void imageNeedsOneOrThreeChannels() throws IOException {
+        RequestCodec four = new RequestCodec(new int[] {4, 28, 28}, 10, 1 << 20);
+        byte[] png = encode(new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY), "png");
+        RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class,
+                () -> four.decode(RequestCodec.encodeImage("x", png, null), 0));
+        assertEquals("BAD_FIELD", e.code());
+    }
+
+    @Test
+    void schemaRejectsWhatTheCodecRejectsStructurally() {
+        JsonSchemas.REQUEST.assertInvalid("{}".getBytes(StandardCharsets.UTF_8));
+        JsonSchemas.REQUEST.assertInvalid("{\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8));
+        JsonSchemas.REQUEST.assertInvalid(("{\"id\":\"a\"," + tensor("int16", "[1,28,28]", "") + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        JsonSchemas.REQUEST.assertInvalid(("{\"id\":1," + tensor("uint8", "[1,28,28]", "") + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private RequestCodec.BadRequest reject(String code, String json) {
+        return reject(code, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private RequestCodec.BadRequest reject(String code, byte[] json) {
+        RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class, () -> codec.decode(json, 0),
+                () -> "expected " + code + " for " + (json == null ? "null" : abbreviate(json)));
+        assertEquals(code, e.code(), () -> e.getMessage() + " for " + abbreviate(json));
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+        return e;
+    }
+
+    private static String abbreviate(byte[] json) {
+        String s = new String(json, StandardCharsets.UTF_8);
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    private static String tensor(String dtype, String shape, String data) {
+        return "\"tensor\": {\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data\": \"" + data + "\"}";
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static float[] withValue(float v) {
+        float[] p = new float[N];
+        p[N / 2] = v;
+        return p;
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] encode(BufferedImage img, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BufferedImage src = img;
+        if ("jpeg".equals(format) && img.getType() == BufferedImage.TYPE_INT_ARGB) {
+            src = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+            src.getGraphics().drawImage(img, 0, 0, null);
+        }
+        assertTrue(ImageIO.write(src, format, out), "no " + format + " writer");
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,244 @@
+package io.salve.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.salve.cli.SalveCli;
+import io.salve.core.Head;
+import io.salve.core.Progress;
+import io.salve.data.FashionMnist;
+import io.salve.data.ImageSet;
+import io.salve.kafka.JsonSchemas;
+import io.salve.kafka.KafkaTestUtil;
+import io.salve.model.Activations;
+import io.salve.model.Bundle;
+import io.salve.model.Inference;
+import io.salve.model.Network;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service end to end: a real embedded broker, the real Fashion-MNIST images, a small bundle trained here, the
+ * actors and the Kafka stream. Each test starts its own service (and broker) in its own directory.
+ */
+class ServiceIntegrationTest {
+
+    static final int GOOD = 2000;
+    static final int BAD = 200;
+
+    @TempDir
+    static Path shared;
+    static Path bundleDir;
+    static ImageSet test;
+    static int[] offline;
+    static double[][] offlineLogits;
+
+    @BeforeAll
+    static void trainSmallBundle() {
+        KafkaTestUtil.quietKafkaLogs();
+        bundleDir = shared.resolve("bundle");
+        int code = SalveCli.commandLine().execute("train", "--arch", "cnn", "--epochs", "1", "--limit", "2000",
+                "--out", bundleDir.toString());
+        assertEquals(0, code);
+        test = FashionMnist.test(FashionMnist.defaultDir()).head(GOOD);
+        Bundle bundle = Bundle.open(bundleDir);
+        Head head = bundle.head();
+        try (Network network = bundle.loadNetwork(Device.cpu())) {
+            Activations a = Inference.of(network, bundle.metadata(), 500).activations(test, Progress.NONE);
+            offline = new int[GOOD];
+            offlineLogits = new double[GOOD][];
+            for (int n = 0; n < GOOD; n++) {
+                offlineLogits[n] = head.logits(a.rows()[n]);
+                offline[n] = head.predict(a.rows()[n]);
+            }
+        }
+    }
+
+    static Config config(Path dir) {
+        return ConfigFactory.parseString("""
+                salve.bundle = "%s"
+                salve.replicas.devices = ["cpu"]
+                salve.http.port = 0
+                salve.kafka.embedded.port = 0
+                salve.kafka.embedded.data-dir = "%s"
+                salve.kafka.partitions = 2
+                """.formatted(bundleDir, dir.resolve("kafka"))).withFallback(ConfigFactory.defaultReference()).resolve();
+    }
+
+    static Map.Entry<String, byte[]> good(int n) {
+        byte[] pixels = new byte[test.imageSize()];
+        System.arraycopy(test.pixels(), n * test.imageSize(), pixels, 0, pixels.length);
+        String id = "img-" + n;
+        return new AbstractMap.SimpleEntry<>(id, RequestCodec.encodeUint8(id, new int[] {1, 28, 28}, pixels, 0,
+                test.labels()[n]));
+    }
+
+    /** Ten kinds of bad input, each a stable error code. */
+    static Map.Entry<String, byte[]> bad(int n) {
+        String id = "bad-" + n;
+        String json = switch (n % 5) {
+            case 0 -> "not json at all " + n;
+            case 1 -> "{\"id\":\"" + id + "\"}";
+            case 2 -> "{\"id\":\"" + id + "\",\"tensor\":{\"dtype\":\"uint8\",\"shape\":[3,28,28],\"data\":\"AAAA\"}}";
+            case 3 -> "{\"id\":\"" + id + "\",\"tensor\":{\"dtype\":\"int64\",\"shape\":[1,28,28],\"data\":\"AAAA\"}}";
+            default -> "{\"id\":\"" + id + "\",\"image\":\"aGVsbG8=\"}";
+        };
+        return new AbstractMap.SimpleEntry<>(id, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Results read back from the broker, by id (every result is schema-valid). */
+    static Map<String, List<InferenceResult>> results(String bootstrap) {
+        Map<String, List<InferenceResult>> byId = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : KafkaTestUtil.readAll(bootstrap, "salve.results")) {
+            JsonSchemas.RESULT.assertValid(r.value());
+            InferenceResult result = ResultCodec.decode(r.value());
+            byId.computeIfAbsent(result.id() != null ? result.id() : r.key(), k -> new ArrayList<>()).add(result);
+        }
+        return byId;
+    }
+
+    static void awaitResults(String bootstrap, int count, Duration timeout) throws InterruptedException {
+        KafkaTestUtil.await(count + " results", timeout, () -> {
+            try (var admin = KafkaTestUtil.admin(bootstrap)) {
+                return KafkaTestUtil.count(admin, "salve.results") >= count;
+            }
+        });
+    }
+
+    /** The service's prediction equals the offline core prediction, or the offline top two are a near tie. */
+    static void assertMatchesOffline(int n, int served) {
+        double[] z = offlineLogits[n];
+        if (served != offline[n]) {
+            assertTrue(Math.abs(z[served] - z[offline[n]]) < 1e-4, "image " + n + ": served " + served
+                    + ", offline " + offline[n]);
+        }
+    }
+
+    @Test
+    void everyRequestGetsExactlyOneResultAndBadInputIsDeadLettered(@TempDir Path dir) throws Exception {
+        try (SalveService service = SalveService.start(config(dir), Progress.NONE)) {
+            assertEquals(200, httpStatus(service, "/health/ready"));
+            List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+            for (int n = 0; n < GOOD; n++) {
+                records.add(good(n));
+                if (n % 10 == 0) {
+                    records.add(bad(n / 10));
+                }
+            }
+            KafkaTestUtil.produce(service.bootstrapServers(), "salve.requests", records);
+            awaitResults(service.bootstrapServers(), GOOD + BAD, Duration.ofSeconds(120));
+
+            Map<String, List<InferenceResult>> results = results(service.bootstrapServers());
+            assertEquals(GOOD + BAD, results.size());
+            for (int n = 0; n < GOOD; n++) {
+                List<InferenceResult> rs = results.get("img-" + n);
+                assertNotNull(rs, "answered: img-" + n);
+                assertEquals(1, rs.size(), "exactly one result for img-" + n);
+                InferenceResult r = rs.get(0);
+                assertNull(r.error(), r.toString());
+                assertEquals(test.labels()[n], r.label());
+                assertMatchesOffline(n, r.prediction());
+            }
+            Set<String> codes = new HashSet<>();
+            for (int n = 0; n < BAD; n++) {
+                // Not JSON: no id to echo, so the result is keyed by the request record's key.
+                InferenceResult r = results.get("bad-" + n).get(0);
+                assertNotNull(r.error(), "bad-" + n);
+                codes.add(r.error().code());
+            }
+            assertEquals(Set.of("BAD_JSON", "MISSING_FIELD", "BAD_SHAPE", "BAD_DTYPE", "BAD_IMAGE"), codes);
+            List<ConsumerRecord<String, byte[]>> dead = KafkaTestUtil.readAll(service.bootstrapServers(),
+                    "salve.dead-letter");
+            assertEquals(BAD, dead.size());
+            dead.forEach(d -> JsonSchemas.DEAD_LETTER.assertValid(d.value()));
+        }
+    }
+
+    @Test
+    void anInjectedReplicaFailureLosesNothing(@TempDir Path dir) throws Exception {
+        AtomicInteger batches = new AtomicInteger();
+        UnaryOperator<BatchModel> failThirdBatch = model -> new BatchModel() {
+            @Override
+            public List<Output> run(List<float[]> pixels, ServingHead head) {
+                if (batches.incrementAndGet() == 3) {
+                    throw new IllegalStateException("injected replica failure");
+                }
+                return model.run(pixels, head);
+            }
+
+            @Override
+            public void close() {
+                model.close();
+            }
+        };
+        try (SalveService service = SalveService.start(config(dir), Progress.NONE, failThirdBatch)) {
+            List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+            for (int n = 0; n < 500; n++) {
+                records.add(good(n));
+            }
+            KafkaTestUtil.produce(service.bootstrapServers(), "salve.requests", records);
+            awaitResults(service.bootstrapServers(), 500, Duration.ofSeconds(90));
+            Map<String, List<InferenceResult>> results = results(service.bootstrapServers());
+            for (int n = 0; n < 500; n++) {
+                InferenceResult r = results.get("img-" + n).get(0);
+                assertNull(r.error(), r.toString());
+                assertMatchesOffline(n, r.prediction());
+            }
+            assertTrue(batches.get() > 3, "the replica came back and served on");
+        }
+    }
+
+    @Test
+    void aServiceStoppedMidStreamAnswersEverythingAfterARestart(@TempDir Path dir) throws Exception {
+        int total = 1500;
+        List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+        for (int n = 0; n < total; n++) {
+            records.add(good(n));
+        }
+        String bootstrap;
+        try (SalveService service = SalveService.start(config(dir), Progress.NONE)) {
+            bootstrap = service.bootstrapServers();
+            KafkaTestUtil.produce(bootstrap, "salve.requests", records);
+            awaitResults(bootstrap, 300, Duration.ofSeconds(60));
+        }
+        // Same broker data directory and consumer group: the second run resumes from the committed offsets.
+        try (SalveService service = SalveService.start(config(dir), Progress.NONE)) {
+            awaitResults(service.bootstrapServers(), total, Duration.ofSeconds(90));
+            Map<String, List<InferenceResult>> results = results(service.bootstrapServers());
+            for (int n = 0; n < total; n++) {
+                List<InferenceResult> rs = results.get("img-" + n);
+                assertNotNull(rs, "answered at least once: img-" + n);
+                assertNull(rs.get(0).error());
+            }
+        }
+    }
+
+    static int httpStatus(SalveService service, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + service.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode();
+    }
+}
