@@ -22,7 +22,7 @@ final class AlphaCritCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ControlOptions options = new ControlOptions();
+    BundleOptions options = new BundleOptions();
 
     @Mixin
     FeatureOptions target = new FeatureOptions();
@@ -33,7 +33,7 @@ final class AlphaCritCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "alpha-crit needs --class");
         }
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Control control = options.open(progress);
+            Control control = options.control(progress);
             control.checkClass(target.cls);
             Control.Written<AlphaCritReport> w = control.writeAlphaCrit(
                     target.template(spec, control, Direction.SUPPRESS), target.cls);

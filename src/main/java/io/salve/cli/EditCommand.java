@@ -31,7 +31,7 @@ final class EditCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ControlOptions options = new ControlOptions();
+    BundleOptions options = new BundleOptions();
 
     @Mixin
     FeatureOptions target = new FeatureOptions();
@@ -58,7 +58,7 @@ final class EditCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Control control = options.open(progress);
+            Control control = options.control(progress);
             Control.Edited e = control.edit(editSet(control, stdout), out);
             ClassifierMetrics before = e.before();
             ClassifierMetrics after = e.after();

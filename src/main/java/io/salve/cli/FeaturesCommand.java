@@ -2,8 +2,6 @@ package io.salve.cli;
 
 import io.salve.core.FeatureCatalog;
 import io.salve.model.Bundle;
-import io.salve.pipeline.Discovery;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,22 +18,16 @@ final class FeaturesCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    EngineOptions engine = new EngineOptions();
-
-    @Option(names = "--bundle", required = true)
-    Path bundle;
-
-    @Option(names = "--data-dir", description = "Where the bundle's data set lives, if not where it was trained.")
-    Path dataDir;
+    BundleOptions target = new BundleOptions();
 
     @Option(names = "--top", defaultValue = "16", description = "Top-activating test images kept per feature.")
     int top;
 
     @Override
     public Integer call() {
-        Bundle b = Bundle.open(bundle);
+        Bundle b = target.open();
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            FeatureCatalog catalog = engine.discovery(progress).catalogFeatures(b, Discovery.dataOf(b, dataDir), top);
+            FeatureCatalog catalog = target.engine.discovery(progress).catalogFeatures(b, target.data(b), top);
             spec.commandLine().getOut().printf("wrote %s: %d distinct dominant features for %d classes, %d cross-class features%n",
                     b.file("catalog.json"), catalog.distinctDominantFeatures(), catalog.classes().size(),
                     catalog.crossClassFeatures().size());

@@ -1,10 +1,8 @@
 package io.salve.cli;
 
 import io.salve.model.Bundle;
-import io.salve.pipeline.Discovery;
 import io.salve.pipeline.Validation;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,10 +19,7 @@ final class GradFamCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    EngineOptions engine = new EngineOptions();
-
-    @Option(names = "--bundle", required = true)
-    Path bundle;
+    BundleOptions target = new BundleOptions();
 
     @Option(names = "--feature", required = true, description = "SAE feature (latent) index.")
     int feature;
@@ -32,15 +27,12 @@ final class GradFamCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "16", description = "Top-activating test images to map. Default: ${DEFAULT-VALUE}.")
     int count;
 
-    @Option(names = "--data-dir", description = "Where the bundle's data set lives, if not where it was trained.")
-    Path dataDir;
-
     @Override
     public Integer call() {
-        Bundle b = Bundle.open(bundle);
+        Bundle b = target.open();
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Validation.GradFamReport report = engine.validation(progress)
-                    .gradFam(b, Discovery.dataOf(b, dataDir), feature, count);
+            Validation.GradFamReport report = target.engine.validation(progress)
+                    .gradFam(b, target.data(b), feature, count);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s and .json: feature %d on %d test images (ranked by the %s)%n",
                     b.file("gradfam/feature-" + feature + ".png"), feature, report.images().size(), report.ranking());

@@ -22,7 +22,7 @@ final class ReportCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ControlOptions options = new ControlOptions();
+    BundleOptions options = new BundleOptions();
 
     @Option(names = "--methods", split = ",", defaultValue = "salve,rank1,projection",
             description = "Edit methods to compare. Default: ${DEFAULT-VALUE}.")
@@ -45,7 +45,7 @@ final class ReportCommand implements Callable<Integer> {
         ControlReport.Settings settings = new ControlReport.Settings(
                 methods.stream().map(EditMethod::parse).distinct().toList(), goal, tolerance, enhanceAlpha);
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Control.Written<Report> w = ControlReport.write(options.open(progress), settings);
+            Control.Written<Report> w = ControlReport.write(options.control(progress), settings);
             spec.commandLine().getOut().printf("wrote %s and %s (%.1f s)%n%n%s", w.json(),
                     w.json().resolveSibling("report.md"), w.report().seconds(),
                     Files.readString(w.json().resolveSibling("report.md")));

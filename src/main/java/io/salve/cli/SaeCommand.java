@@ -4,7 +4,6 @@ import io.salve.core.SaeConfig;
 import io.salve.core.SaeKind;
 import io.salve.model.Bundle;
 import io.salve.pipeline.Discovery;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,13 +19,7 @@ final class SaeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    EngineOptions engine = new EngineOptions();
-
-    @Option(names = "--bundle", required = true)
-    Path bundle;
-
-    @Option(names = "--data-dir", description = "Where the bundle's data set lives, if not where it was trained.")
-    Path dataDir;
+    BundleOptions target = new BundleOptions();
 
     @Option(names = "--kind", defaultValue = "linear", description = "linear (the paper's), relu or topk. Default: ${DEFAULT-VALUE}.")
     String kind;
@@ -54,10 +47,10 @@ final class SaeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Bundle b = Bundle.open(bundle);
+        Bundle b = target.open();
         SaeConfig config = new SaeConfig(SaeKind.parse(kind), latents, l1, k, epochs, batchSize, learningRate, seed);
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Discovery.SaeReport r = engine.discovery(progress).trainSae(b, Discovery.dataOf(b, dataDir), config);
+            Discovery.SaeReport r = target.engine.discovery(progress).trainSae(b, target.data(b), config);
             spec.commandLine().getOut().printf("wrote %s: fvu %.4f, mean L0 %.2f, dead latents %d, spliced accuracy %.4f, %.2f s/epoch%n",
                     b.file("sae.npz"), r.fvu(), r.meanL0(), r.deadLatents(), r.splicedAccuracy(), r.secondsPerEpoch());
         }

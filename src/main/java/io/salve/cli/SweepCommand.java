@@ -19,7 +19,7 @@ final class SweepCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ControlOptions options = new ControlOptions();
+    BundleOptions options = new BundleOptions();
 
     @Mixin
     FeatureOptions target = new FeatureOptions();
@@ -33,7 +33,7 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Control control = options.open(progress);
+            Control control = options.control(progress);
             EditTemplate edit = target.template(spec, control, direction.parse());
             // The class drawn bold: the one named, else the one expressing the feature most.
             int cls = target.cls != null ? target.cls : control.loudestClass(edit.feature());

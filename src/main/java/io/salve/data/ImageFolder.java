@@ -128,6 +128,16 @@ public final class ImageFolder {
         return current;
     }
 
+    /**
+     * One decoded image as the model sees it: {@code channels} (1 = grey, 3 = RGB) planes of {@code height x width}
+     * bytes, converted and resized exactly as training images are (served images must match them).
+     */
+    public static byte[] pixels(BufferedImage image, int channels, int height, int width) {
+        byte[] out = new byte[channels * height * width];
+        toChannelFirst(resize(image, height, width), channels, out, 0);
+        return out;
+    }
+
     /** Writes {@code rgb} into {@code out} at {@code offset} as {@code channels} planes of bytes. */
     private static void toChannelFirst(BufferedImage rgb, int channels, byte[] out, int offset) {
         int[] argb = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();

@@ -10,15 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.salve.data.ImageFolder;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -306,21 +304,10 @@ public final class RequestCodec {
         }
         byte[] bytes = base64(node.textValue(), "image", id);
         BufferedImage img = readImage(bytes, id);
-        int[] argb = ((DataBufferInt) resize(img, height, width).getRaster().getDataBuffer()).getData();
-        int plane = height * width;
-        float[] pixels = new float[channels * plane];
-        for (int i = 0; i < plane; i++) {
-            int r = (argb[i] >> 16) & 0xff;
-            int g = (argb[i] >> 8) & 0xff;
-            int b = argb[i] & 0xff;
-            if (channels == 1) {
-                // Rec. 601 luminance rounded to a byte, exactly as ImageFolder prepares training images.
-                pixels[i] = ((299 * r + 587 * g + 114 * b + 500) / 1000) / 255f;
-            } else {
-                pixels[i] = r / 255f;
-                pixels[plane + i] = g / 255f;
-                pixels[2 * plane + i] = b / 255f;
-            }
+        byte[] bytes8 = ImageFolder.pixels(img, channels, height, width);
+        float[] pixels = new float[bytes8.length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (bytes8[i] & 0xff) / 255f;
         }
         return pixels;
     }
@@ -360,31 +347,6 @@ public final class RequestCodec {
             // Decoders report broken files with IOExceptions and, for some malformations, runtime exceptions.
             throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded: " + e.getMessage(), id);
         }
-    }
-
-    /**
-     * Draws {@code source} into a {@code width x height} RGB image (transparent areas become black). Bilinear
-     * filtering only looks at 4 source pixels, so large reductions first halve the image step by step. The same
-     * steps as {@link io.salve.data.ImageFolder} uses for training images (a test checks that they agree).
-     */
-    private static BufferedImage resize(BufferedImage source, int height, int width) {
-        BufferedImage current = source;
-        int w = source.getWidth();
-        int h = source.getHeight();
-        do {
-            w = w / 2 >= width ? w / 2 : width;
-            h = h / 2 >= height ? h / 2 : height;
-            BufferedImage next = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = next.createGraphics();
-            try {
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(current, 0, 0, w, h, null);
-            } finally {
-                g.dispose();
-            }
-            current = next;
-        } while (w != width || h != height);
-        return current;
     }
 
     private static String abbreviate(String s) {

@@ -1,0 +1,206 @@
+package io.salve.bench;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.salve.core.Progress;
+import io.salve.data.ImageSet;
+import io.salve.kafka.DemoTraffic;
+import io.salve.kafka.KafkaConfig;
+import io.salve.serve.BundleBatchModel;
+import io.salve.serve.SalveService;
+import io.salve.serve.ServeConfig;
+import io.salve.serve.ServingHead;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Serving throughput and latency against the model's own ceiling, in one run on one machine.
+ *
+ * <ol>
+ *   <li>ceiling: the replica's batch computation (backbone forward + SAE + head) in-process, no Kafka, no actors, at
+ *       the configured max batch;</li>
+ *   <li>saturation: {@code requests} Fashion-MNIST requests produced at once; throughput = answered / (last result
+ *       - first request), from the records' broker timestamps;</li>
+ *   <li>latency: the same number of requests at 70% of that throughput; end-to-end latency = result record time -
+ *       request record time (p50, p99).</li>
+ * </ol>
+ */
+public final class ServeBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the benchmark writes as JSON. */
+    public record Result(String bundle, List<String> devices, int maxBatch, long maxDelayMs, int requests,
+                         double ceilingImagesPerSecond, double throughput, double ratio, Latency saturated,
+                         double rateAt70, double throughputAt70, Latency at70, int failed, int lost) {
+    }
+
+    public record Latency(double p50Ms, double p90Ms, double p99Ms, double maxMs) {
+
+        static Latency of(double[] ms) {
+            Arrays.sort(ms);
+            return new Latency(at(ms, 0.5), at(ms, 0.9), at(ms, 0.99), ms.length == 0 ? Double.NaN : ms[ms.length - 1]);
+        }
+
+        private static double at(double[] sorted, double q) {
+            return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+        }
+    }
+
+    private record Run(double throughput, Latency latency, int failed, int lost) {
+    }
+
+    private ServeBenchmark() {
+    }
+
+    public static Result run(Config base, Path workDir, ImageSet images, int requests, Progress progress) {
+        Config config = ConfigFactory.parseString("""
+                salve.http.port = 0
+                salve.kafka.embedded.port = 0
+                salve.kafka.embedded.data-dir = "%s"
+                """.formatted(workDir.resolve("kafka"))).withFallback(base).resolve();
+        ServeConfig serve = ServeConfig.from(config);
+        try (SalveService service = SalveService.start(config, progress)) {
+            double ceiling = ceiling(service, serve, images);
+            KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
+            Run saturated = measure(service, topics, images, requests, 0, "bench-");
+            double rate = 0.7 * saturated.throughput();
+            Run at70 = measure(service, topics, images, requests, rate, "demo-");
+            return new Result(service.bundle().dir().toString(), serve.devices(), serve.batching().maxBatch(),
+                    serve.batching().maxDelay().toMillis(), requests, ceiling, saturated.throughput(),
+                    saturated.throughput() / ceiling, saturated.latency(), rate, at70.throughput(), at70.latency(),
+                    saturated.failed() + at70.failed(), saturated.lost() + at70.lost());
+        }
+    }
+
+    /** Images per second through one replica's batch computation, after warm-up. */
+    private static double ceiling(SalveService service, ServeConfig serve, ImageSet images) {
+        int batch = serve.batching().maxBatch();
+        List<float[]> pixels = new ArrayList<>();
+        for (int n = 0; n < batch; n++) {
+            float[] p = new float[images.imageSize()];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = (images.pixels()[(n % images.count()) * images.imageSize() + i] & 0xff) / 255f;
+            }
+            pixels.add(p);
+        }
+        ServingHead head = new ServingHead(service.bundle().head(), 0);
+        try (BundleBatchModel model = new BundleBatchModel(service.bundle(), Device.fromName(serve.devices().get(0)))) {
+            for (int i = 0; i < 20; i++) {
+                model.run(pixels, head);
+            }
+            int rounds = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 5_000_000_000L) {
+                model.run(pixels, head);
+                rounds++;
+            }
+            return rounds * batch / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /**
+     * Sends {@code count} requests (all at once when {@code rate} is 0; else through {@link DemoTraffic}, whose ids
+     * are {@code demo-<n>}) and reads their results back.
+     */
+    private static Run measure(SalveService service, KafkaConfig.TopicNames topics, ImageSet images, int count,
+                               double rate, String prefix) {
+        String bootstrap = service.bootstrapServers();
+        if (rate > 0) {
+            try (DemoTraffic traffic = DemoTraffic.start(bootstrap, topics.requests(), images, rate, count)) {
+                traffic.finished().toCompletableFuture().join();
+            }
+        } else {
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                for (int n = 0; n < count; n++) {
+                    String id = prefix + n;
+                    producer.send(new ProducerRecord<>(topics.requests(), id,
+                            DemoTraffic.request(id, images, n % images.count())));
+                }
+            }
+        }
+        Map<String, Long> sent = new HashMap<>();
+        Map<String, ConsumerRecord<String, byte[]>> answered = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (answered.size() < count && System.nanoTime() < deadline) {
+            sleep();
+            readAll(bootstrap, topics.results()).stream().filter(r -> r.key() != null && r.key().startsWith(prefix))
+                    .forEach(r -> answered.put(r.key(), r));
+        }
+        readAll(bootstrap, topics.requests()).stream().filter(r -> r.key() != null && r.key().startsWith(prefix))
+                .forEach(r -> sent.putIfAbsent(r.key(), r.timestamp()));
+        double[] latency = new double[answered.size()];
+        int i = 0;
+        int failed = 0;
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (ConsumerRecord<String, byte[]> r : answered.values()) {
+            long t0 = sent.getOrDefault(r.key(), r.timestamp());
+            latency[i++] = r.timestamp() - t0;
+            first = Math.min(first, t0);
+            last = Math.max(last, r.timestamp());
+            if (isError(r.value())) {
+                failed++;
+            }
+        }
+        double seconds = Math.max(1e-3, (last - first) / 1000.0);
+        return new Run(answered.size() / seconds, Latency.of(latency), failed, count - answered.size());
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isError(byte[] json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            return node.has("error");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+}

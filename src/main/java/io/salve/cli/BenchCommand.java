@@ -1,0 +1,49 @@
+package io.salve.cli;
+
+import com.typesafe.config.ConfigFactory;
+import io.salve.bench.ServeBenchmark;
+import io.salve.core.SalveException;
+import io.salve.data.FashionMnist;
+import io.salve.model.Bundle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark the service on embedded defaults against the model's in-process ceiling; writes "
+                + "JSON under target/benchmarks/.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--requests", defaultValue = "5000", description = "Requests per phase. Default: ${DEFAULT-VALUE}.")
+    int requests;
+
+    @Option(names = "--out", defaultValue = "target/benchmarks/serve-latest.json")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        Path work = Files.createTempDirectory("salve-bench");
+        try (ConsoleProgress progress = new ConsoleProgress()) {
+            ServeBenchmark.Result r = ServeBenchmark.run(ConfigFactory.load(), work,
+                    FashionMnist.test(FashionMnist.defaultDir()), requests, progress);
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Bundle.JSON.writeValue(out.toFile(), r);
+            spec.commandLine().getOut().printf("ceiling %.0f img/s; service %.0f req/s (ratio %.2f), p50 %.1f ms, "
+                            + "p99 %.1f ms saturated; at %.0f req/s: p50 %.1f ms, p99 %.1f ms; failed %d, lost %d; %s%n",
+                    r.ceilingImagesPerSecond(), r.throughput(), r.ratio(), r.saturated().p50Ms(), r.saturated().p99Ms(),
+                    r.rateAt70(), r.at70().p50Ms(), r.at70().p99Ms(), r.failed(), r.lost(), out);
+            if (r.lost() > 0) {
+                throw new SalveException("REQUESTS_LOST", r.lost() + " requests were not answered");
+            }
+        }
+        return 0;
+    }
+}
