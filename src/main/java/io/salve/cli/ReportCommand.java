@@ -40,10 +40,14 @@ final class ReportCommand implements Callable<Integer> {
             description = "Strength of the enhancement check. Default: ${DEFAULT-VALUE}.")
     double enhanceAlpha;
 
+    @Option(names = "--target-row", description = "Edit only the suppressed class's own head row (class-specific "
+            + "suppression) instead of every row (the paper's per-feature edit).")
+    boolean targetRow;
+
     @Override
     public Integer call() throws Exception {
         ControlReport.Settings settings = new ControlReport.Settings(
-                methods.stream().map(EditMethod::parse).distinct().toList(), goal, tolerance, enhanceAlpha);
+                methods.stream().map(EditMethod::parse).distinct().toList(), goal, tolerance, enhanceAlpha, targetRow);
         try (ConsoleProgress progress = new ConsoleProgress()) {
             Control.Written<Report> w = ControlReport.write(options.control(progress), settings);
             spec.commandLine().getOut().printf("wrote %s and %s (%.1f s)%n%n%s", w.json(),

@@ -225,6 +225,18 @@ class ControlCliTest {
         }
     }
 
+    @Test
+    void reportCanSuppressThroughTheTargetRowOnly() throws Exception {
+        ok(salve("report", "--bundle", dir(), "--methods", "rank1", "--target-row"));
+        JsonNode report = json(bundle.file("report/report.json"));
+        assertTrue(report.get("settings").get("targetRow").asBoolean());
+        for (JsonNode c : report.get("classes")) {
+            JsonNode m = c.get("methods").get("rank1");
+            assertEquals(m.get("reached").asBoolean(), m.get("targetAccuracy").asDouble() <= 0.05, m.toString());
+        }
+        assertTrue(Files.readString(bundle.file("report/report.md")).contains("edited head rows: the class's own"));
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("UNKNOWN_FEATURE", List.of("edit", "--feature", "99", "--alpha", "1")),
