@@ -38,8 +38,8 @@ import java.util.Iterator;
  * {@code id} is required. The input is exactly one of {@code tensor} (dtype {@code uint8}: bytes scaled by 1/255;
  * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
  * (converted to grey or RGB for C = 1 or 3 and resized bilinearly to H x W, as {@link io.salve.data.ImageFolder}
- * does for training images). {@code label} (optional) is a class index; {@code model} (optional) is accepted and
- * ignored (one model per service). Other fields are ignored.
+ * does for training images). {@code label} (optional) is a class index; {@code model} (optional) must name the
+ * served model when the codec knows it. Other fields are ignored.
  *
  * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
  * {@code MISSING_FIELD}, {@code BAD_FIELD}, {@code BAD_SHAPE}, {@code BAD_DTYPE}, {@code BAD_BASE64},
@@ -64,6 +64,7 @@ public final class RequestCodec {
     private final int width;
     private final int numClasses;
     private final int maxBytes;
+    private final String model;
 
     /**
      * @param shape      the model's input shape {@code [C, H, W]} (C = 1 or 3 when images are to be accepted)
@@ -71,6 +72,14 @@ public final class RequestCodec {
      * @param maxBytes   larger payloads are rejected with {@code TOO_LARGE} before parsing
      */
     public RequestCodec(int[] shape, int numClasses, int maxBytes) {
+        this(shape, numClasses, maxBytes, null);
+    }
+
+    /**
+     * @param model the served model's name: a request naming another model is refused with {@code UNKNOWN_MODEL}
+     *              rather than answered by the wrong model (null: accept any name)
+     */
+    public RequestCodec(int[] shape, int numClasses, int maxBytes, String model) {
         if (shape == null || shape.length != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0) {
             throw new IllegalArgumentException("input shape must be [C, H, W] with positive sizes, got "
                     + Arrays.toString(shape));
@@ -83,6 +92,7 @@ public final class RequestCodec {
         this.width = shape[2];
         this.numClasses = numClasses;
         this.maxBytes = maxBytes;
+        this.model = model;
     }
 
     /** The model input shape {@code [C, H, W]}. */
@@ -149,6 +159,10 @@ public final class RequestCodec {
         JsonNode model = present(root, "model");
         if (model != null && !model.isTextual()) {
             throw new BadRequest("BAD_FIELD", "\"model\" must be a string", id);
+        }
+        if (model != null && this.model != null && !this.model.equals(model.textValue())) {
+            throw new BadRequest("UNKNOWN_MODEL", "this service serves model \"" + this.model + "\", not \""
+                    + abbreviate(model.textValue()) + "\"", id);
         }
         Integer label = label(root, id);
         JsonNode tensor = present(root, "tensor");

@@ -160,7 +160,7 @@ public final class SalveService implements AutoCloseable {
         Duration timeout = kafka.requestTimeout();
         List<Integer> shape = bundle.metadata().inputShape();
         RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
-                bundle.metadata().classNames().size(), kafka.maxRequestBytes());
+                bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo), timeout,
                         system.scheduler()));
@@ -175,6 +175,11 @@ public final class SalveService implements AutoCloseable {
                 shutdown.runAll(CoordinatedShutdown.unknownReason());
             }
         });
+    }
+
+    /** The name requests may give in their {@code model} field: the bundle directory's name. */
+    public static String modelName(Bundle bundle) {
+        return bundle.dir().toAbsolutePath().normalize().getFileName().toString();
     }
 
     private static Properties adminProperties(String bootstrap) {

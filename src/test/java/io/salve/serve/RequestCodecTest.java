@@ -296,4 +296,16 @@ class RequestCodecTest {
         assertTrue(ImageIO.write(src, format, out), "no " + format + " writer");
         return out.toByteArray();
     }
+
+    @Test
+    void aRequestForAnotherModelIsRefused() throws Exception {
+        RequestCodec demo = new RequestCodec(SHAPE, 10, 64 * 1024, "demo");
+        byte[] pixels = new byte[28 * 28];
+        String ok = new String(RequestCodec.encodeUint8("m1", SHAPE, pixels, 0, null), StandardCharsets.UTF_8);
+        assertEquals("m1", demo.decode(ok.replaceFirst("\\{", "{\"model\":\"demo\",").getBytes(StandardCharsets.UTF_8), 0).id());
+        RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class, () -> demo.decode(
+                ok.replaceFirst("\\{", "{\"model\":\"resnet\",").getBytes(StandardCharsets.UTF_8), 0));
+        assertEquals("UNKNOWN_MODEL", e.code());
+        assertEquals("m1", e.id());
+    }
 }
