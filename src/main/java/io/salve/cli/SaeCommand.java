@@ -27,7 +27,7 @@ final class SaeCommand implements Callable<Integer> {
     @Option(names = "--latents", defaultValue = "64")
     int latents;
 
-    @Option(names = "--l1", defaultValue = "0.3", description = "L1 weight lambda on the latents. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--l1", defaultValue = "0.1", description = "L1 weight lambda on the latents. Default: ${DEFAULT-VALUE}.")
     double l1;
 
     @Option(names = "--k", defaultValue = "0", description = "Latents kept per input (topk only).")
