@@ -75,11 +75,13 @@ public final class RequestStream {
      * @param codec     decodes request payloads for the served model
      * @param infer     answers one decoded request; may complete on any thread; its result's id should be the
      *                  request's
+     * @param results   told every result the stream produces, errors included (metrics)
      * @return the control: {@code drainAndShutdown} to stop, {@code streamCompletion} to watch for failure
      */
     public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
                                                        RequestCodec codec,
-                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
+                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                                       java.util.function.Consumer<InferenceResult> results) {
         ConsumerSettings<String, byte[]> consumerSettings =
                 ConsumerSettings.create(system, new StringDeserializer(), new ByteArrayDeserializer())
                         .withBootstrapServers(bootstrap)
@@ -102,13 +104,13 @@ public final class RequestStream {
                 .withMaxInterval(cfg.commitInterval());
 
         Executor executor = system.executionContext();
-        Handler handler = new Handler(cfg, codec, infer, executor);
+        Handler handler = new Handler(cfg, codec, infer, executor, results);
         LOG.info("consuming {} (group {}) at {}, results to {}, max {} in flight", cfg.topics().requests(),
                 cfg.groupId(), bootstrap, cfg.topics().results(), cfg.maxInFlight());
         return Consumer.committableSource(consumerSettings, Subscriptions.topics(cfg.topics().requests()))
                 .mapAsync(cfg.maxInFlight(), handler::handle)
                 .via(Producer.flexiFlow(producerSettings))
-                .map(results -> results.passThrough())
+                .map(produced -> produced.passThrough())
                 .toMat(Committer.sink(committerSettings), Consumer::createDrainingControl)
                 .run(system);
     }
@@ -119,13 +121,16 @@ public final class RequestStream {
         private final RequestCodec codec;
         private final Function<InferenceRequest, CompletionStage<InferenceResult>> infer;
         private final Executor executor;
+        private final java.util.function.Consumer<InferenceResult> results;
 
         Handler(KafkaConfig cfg, RequestCodec codec,
-                Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Executor executor) {
+                Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Executor executor,
+                java.util.function.Consumer<InferenceResult> results) {
             this.cfg = cfg;
             this.codec = codec;
             this.infer = infer;
             this.executor = executor;
+            this.results = results;
         }
 
         CompletionStage<ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable>> handle(
@@ -189,6 +194,7 @@ public final class RequestStream {
 
         private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> answered(
                 InferenceRequest request, InferenceResult result, ConsumerMessage.Committable offset) {
+            results.accept(result);
             return ProducerMessage.single(new ProducerRecord<>(cfg.topics().results(), request.id(),
                     ResultCodec.encode(result)), offset);
         }
@@ -197,7 +203,9 @@ public final class RequestStream {
                 ConsumerRecord<String, byte[]> record, RequestCodec.BadRequest error,
                 ConsumerMessage.Committable offset) {
             String key = error.id() != null ? error.id() : record.key();
-            byte[] result = ResultCodec.encode(InferenceResult.failure(error.id(), error.code(), error.getMessage()));
+            InferenceResult failure = InferenceResult.failure(error.id(), error.code(), error.getMessage());
+            results.accept(failure);
+            byte[] result = ResultCodec.encode(failure);
             byte[] deadLetter = ResultCodec.deadLetter(record.value(), error.id(), error.code(), error.getMessage(),
                     record.topic(), record.partition(), record.offset());
             return ProducerMessage.multi(List.of(

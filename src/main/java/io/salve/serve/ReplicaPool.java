@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -79,17 +80,25 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     private final int[] outstanding;
     private final Deque<Replica.RunBatch> waiting = new ArrayDeque<>();
     private List<Pending> buffer = new ArrayList<>();
+    private final IntConsumer batches;
     private ServingHead head;
 
     public static Behavior<Command> create(List<ReplicaSpec> specs, List<String> classNames, ServingHead head,
                                            Settings settings) {
+        return create(specs, classNames, head, settings, size -> { });
+    }
+
+    /** @param batches told the size of every batch formed (metrics) */
+    public static Behavior<Command> create(List<ReplicaSpec> specs, List<String> classNames, ServingHead head,
+                                           Settings settings, IntConsumer batches) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new ReplicaPool(ctx, timers, specs, classNames, head, settings)));
+                new ReplicaPool(ctx, timers, specs, classNames, head, settings, batches)));
     }
 
     private ReplicaPool(ActorContext<Command> context, TimerScheduler<Command> timers, List<ReplicaSpec> specs,
-                        List<String> classNames, ServingHead head, Settings settings) {
+                        List<String> classNames, ServingHead head, Settings settings, IntConsumer batches) {
         super(context);
+        this.batches = batches;
         this.timers = timers;
         this.specs = specs;
         this.settings = settings;
@@ -177,6 +186,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
         if (buffer.isEmpty()) {
             return;
         }
+        batches.accept(buffer.size());
         waiting.add(new Replica.RunBatch(List.copyOf(buffer), head, 0));
         buffer = new ArrayList<>();
         dispatch();

@@ -7,6 +7,7 @@ import io.salve.core.SalveException;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.http.HealthRoutes;
+import io.salve.http.MetricsRoutes;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.EmbeddedKafka;
 import io.salve.kafka.KafkaConfig;
@@ -16,6 +17,7 @@ import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
+import io.salve.telemetry.ServiceMetrics;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +37,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,17 +61,20 @@ public final class SalveService implements AutoCloseable {
     private final KafkaConfig kafka;
     private final Admin admin;
     private final Bundle bundle;
+    private final ServiceMetrics metrics;
     private final ServerBinding http;
 
     private SalveService(ActorSystem<Guardian.Command> system, ActorRef<ReplicaPool.Command> pool, String bootstrap,
-                         KafkaConfig kafka, Admin admin, Bundle bundle, HealthRoutes health, String host, int port) {
+                         KafkaConfig kafka, Admin admin, Bundle bundle, ServiceMetrics metrics, Route routes,
+                         String host, int port) {
         this.system = system;
         this.pool = pool;
         this.bootstrap = bootstrap;
         this.kafka = kafka;
         this.admin = admin;
         this.bundle = bundle;
-        this.http = Http.get(system).newServerAt(host, port).bind(health.routes()).toCompletableFuture().join();
+        this.metrics = metrics;
+        this.http = Http.get(system).newServerAt(host, port).bind(routes).toCompletableFuture().join();
     }
 
     public static SalveService start(Config config, Progress progress) {
@@ -102,8 +108,10 @@ public final class SalveService implements AutoCloseable {
             specs.add(new ReplicaPool.ReplicaSpec(device, device,
                     () -> models.apply(new BundleBatchModel(bundle, Device.fromName(device)))));
         }
+        ServiceMetrics metrics = new ServiceMetrics();
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
-                bundle.metadata().classNames(), new ServingHead(bundle.head(), 0), serve.batching())), "salve", config);
+                bundle.metadata().classNames(), new ServingHead(bundle.head(), 0), serve.batching(), metrics::batch)),
+                "salve", config);
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         if (broker != null) {
             broker.detachShutdownHook();
@@ -113,7 +121,7 @@ public final class SalveService implements AutoCloseable {
             });
         }
         try {
-            return start(serve, kafka, bundle, bootstrap, system);
+            return start(serve, kafka, bundle, bootstrap, system, metrics);
         } catch (RuntimeException e) {
             shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
             throw e;
@@ -121,7 +129,7 @@ public final class SalveService implements AutoCloseable {
     }
 
     private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, String bootstrap,
-                                      ActorSystem<Guardian.Command> system) {
+                                      ActorSystem<Guardian.Command> system, ServiceMetrics metrics) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
@@ -135,12 +143,13 @@ public final class SalveService implements AutoCloseable {
         });
         CompletableFuture<SalveService> self = new CompletableFuture<>();
         HealthRoutes health = new HealthRoutes(() -> self.thenCompose(SalveService::readiness));
-        SalveService service = new SalveService(system, pool, bootstrap, kafka, admin, bundle, health,
+        Route routes = health.routes().orElse(new MetricsRoutes(metrics::scrape).routes());
+        SalveService service = new SalveService(system, pool, bootstrap, kafka, admin, bundle, metrics, routes,
                 serve.httpHost(), serve.httpPort());
         self.complete(service);
         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http",
                 () -> service.http.unbind().thenApply(u -> Done.getInstance()));
-        LOG.info("HTTP on {}: /health/live, /health/ready", service.http.localAddress());
+        LOG.info("HTTP on {}: /health/live, /health/ready, /metrics", service.http.localAddress());
 
         service.startRequestStream(shutdown);
         if (serve.demoTrafficRate() > 0) {
@@ -162,8 +171,12 @@ public final class SalveService implements AutoCloseable {
         RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
                 bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
-                request -> AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo), timeout,
-                        system.scheduler()));
+                request -> {
+                    metrics.accepted();
+                    return AskPattern.<ReplicaPool.Command, InferenceResult>ask(pool,
+                                    replyTo -> new ReplicaPool.Infer(request, replyTo), timeout, system.scheduler())
+                            .whenComplete((result, failure) -> metrics.left());
+                }, metrics::answered);
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",

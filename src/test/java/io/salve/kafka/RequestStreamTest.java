@@ -198,7 +198,7 @@ class RequestStreamTest {
             return fakeInfer(r);
         };
         long t0 = System.nanoTime();
-        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer);
+        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer, result -> { });
         KafkaTestUtil.await("2200 results", Duration.ofSeconds(60),
                 () -> KafkaTestUtil.count(admin, cfg.topics().results()) >= 2200);
         long t1 = System.nanoTime();
@@ -270,7 +270,7 @@ class RequestStreamTest {
             }
             producer.flush();
             sent.set(1000);
-            Consumer.DrainingControl<Done> first = RequestStream.start(system, cfg, bs, CODEC, infer);
+            Consumer.DrainingControl<Done> first = RequestStream.start(system, cfg, bs, CODEC, infer, result -> { });
             KafkaTestUtil.await("500 answered", Duration.ofSeconds(60), () -> calls.get() >= 500);
             // The rest keeps coming while the first stream drains and the second one starts.
             CompletableFuture<Void> more = CompletableFuture.runAsync(() -> {
@@ -286,7 +286,7 @@ class RequestStreamTest {
             drain(first);
             int sentAtRestart = sent.get();
             int answeredAtRestart = inferred.size();
-            Consumer.DrainingControl<Done> second = RequestStream.start(system, cfg, bs, CODEC, infer);
+            Consumer.DrainingControl<Done> second = RequestStream.start(system, cfg, bs, CODEC, infer, result -> { });
             more.get(60, TimeUnit.SECONDS);
             KafkaTestUtil.await("every request inferred", Duration.ofSeconds(60), () -> inferred.size() == total);
             drain(second);
@@ -327,7 +327,7 @@ class RequestStreamTest {
             }));
             return answer;
         };
-        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer);
+        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer, result -> { });
         KafkaTestUtil.await("8 in flight", Duration.ofSeconds(60), () -> inFlight.get() == 8);
         Thread.sleep(1000);
         assertEquals(8, inFlight.get(), "no more requests than max-in-flight are being inferred");
@@ -367,7 +367,7 @@ class RequestStreamTest {
             case "failed" -> CompletableFuture.failedFuture(new RuntimeException("replica died"));
             default -> fakeInfer(r);
         };
-        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer);
+        Consumer.DrainingControl<Done> control = RequestStream.start(system, cfg, bs, CODEC, infer, result -> { });
         KafkaTestUtil.await("6 results", Duration.ofSeconds(60),
                 () -> KafkaTestUtil.count(admin, cfg.topics().results()) >= 6);
         drain(control);

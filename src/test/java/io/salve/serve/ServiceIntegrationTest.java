@@ -174,7 +174,25 @@ class ServiceIntegrationTest {
                     "salve.dead-letter");
             assertEquals(BAD, dead.size());
             dead.forEach(d -> JsonSchemas.DEAD_LETTER.assertValid(d.value()));
+
+            String metrics = httpBody(service, "/metrics");
+            assertTrue(metrics.contains("salve_requests_total{code=\"OK\"} 2000.0"), metrics);
+            assertTrue(metrics.contains("salve_requests_total{code=\"BAD_JSON\"} 40.0"), metrics);
+            assertTrue(metrics.contains("salve_requests_in_flight 0.0"), metrics);
+            assertTrue(metrics.contains("salve_batch_size_count") && metrics.contains("salve_model_time_seconds_bucket"),
+                    metrics);
+            assertPromtoolAccepts(metrics);
         }
+    }
+
+    /** Prometheus's own linter (Debian package prometheus, installed by bin/setup) accepts the exposition. */
+    static void assertPromtoolAccepts(String metrics) throws Exception {
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        try (var in = promtool.getOutputStream()) {
+            in.write(metrics.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, promtool.waitFor(), "promtool check metrics: " + out);
     }
 
     @Test
@@ -234,6 +252,11 @@ class ServiceIntegrationTest {
                 assertNull(rs.get(0).error());
             }
         }
+    }
+
+    static String httpBody(SalveService service, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + service.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static int httpStatus(SalveService service, String path) throws Exception {
