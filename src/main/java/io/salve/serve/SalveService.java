@@ -3,7 +3,6 @@ package io.salve.serve;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.salve.core.Progress;
-import io.salve.core.SalveException;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.http.HealthRoutes;
