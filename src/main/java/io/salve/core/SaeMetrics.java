@@ -19,6 +19,11 @@ public record SaeMetrics(double fvu, double meanL0, int deadLatents, double[] fi
     /** A firing latent contributes more than this fraction of the training set's RMS activation norm. */
     public static final double ACTIVE_FRACTION = 0.01;
 
+    /** |z_l| above this counts as feature l firing (see the class comment). */
+    public static double firingThreshold(Sae sae) {
+        return ACTIVE_FRACTION * Math.sqrt(sae.inputDim());
+    }
+
     public static SaeMetrics evaluate(Sae sae, float[][] activations) {
         int n = activations.length;
         int m = sae.inputDim();
@@ -39,7 +44,7 @@ public record SaeMetrics(double fvu, double meanL0, int deadLatents, double[] fi
             mean[j] /= n;
         }
 
-        double threshold = ACTIVE_FRACTION * Math.sqrt(m);
+        double threshold = firingThreshold(sae);
         long[] fired = new long[sae.latents()];
         double residual = 0;
         double variance = 0;

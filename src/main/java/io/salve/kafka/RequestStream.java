@@ -195,8 +195,14 @@ public final class RequestStream {
         private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> answered(
                 InferenceRequest request, InferenceResult result, ConsumerMessage.Committable offset) {
             results.accept(result);
-            return ProducerMessage.single(new ProducerRecord<>(cfg.topics().results(), request.id(),
-                    ResultCodec.encode(result)), offset);
+            ProducerRecord<String, byte[]> answer = new ProducerRecord<>(cfg.topics().results(), request.id(),
+                    ResultCodec.encode(result));
+            if (result.failed() || result.latents() == null) {
+                return ProducerMessage.single(answer, offset);
+            }
+            // Telemetry rides with the result under the same offset: at-least-once for both.
+            return ProducerMessage.multi(List.of(answer, new ProducerRecord<>(cfg.topics().telemetry(), request.id(),
+                    ResultCodec.telemetry(result))), offset);
         }
 
         private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> rejected(

@@ -1,5 +1,6 @@
 package io.salve.serve;
 
+import io.salve.core.LatentSummary;
 import java.util.List;
 
 /**
@@ -8,8 +9,12 @@ import java.util.List;
  */
 public interface BatchModel extends AutoCloseable {
 
-    /** Per-request output of one batch, in request order. */
-    record Output(int prediction, float[] probabilities, float[] activation, float[] latents) {
+    /**
+     * Per-request output of one batch, in request order.
+     *
+     * @param latents the SAE's strongest latents and L0 (null when the bundle has no SAE)
+     */
+    record Output(int prediction, float[] probabilities, float[] activation, LatentSummary latents) {
     }
 
     List<Output> run(List<float[]> pixels, ServingHead head);

@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.salve.core.LatentSummary;
 import io.salve.core.Maths;
 import io.salve.core.Sae;
+import io.salve.core.SaeMetrics;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
 import io.salve.model.Network;
@@ -18,6 +20,9 @@ import java.util.List;
  * each batch (K x M is tiny next to the backbone), which is what lets edits swap without touching the network.
  */
 public final class BundleBatchModel implements BatchModel {
+
+    /** Latents per request reported to telemetry. */
+    static final int TOP_LATENTS = 8;
 
     private final Network network;
     private final Sae sae;
@@ -56,7 +61,8 @@ public final class BundleBatchModel implements BatchModel {
             float[] activation = Arrays.copyOfRange(flat, n * m, (n + 1) * m);
             double[] logits = head.head().logits(activation);
             float[] probabilities = softmax(logits);
-            float[] latents = sae == null ? null : sae.encode(activation);
+            LatentSummary latents = sae == null ? null
+                    : LatentSummary.of(sae.encode(activation), TOP_LATENTS, SaeMetrics.firingThreshold(sae));
             outputs.add(new Output(Maths.argmax(logits), probabilities, activation, latents));
         }
         return outputs;

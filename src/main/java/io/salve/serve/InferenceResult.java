@@ -1,5 +1,7 @@
 package io.salve.serve;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.salve.core.LatentSummary;
 import java.util.List;
 
 /**
@@ -11,9 +13,11 @@ import java.util.List;
  * @param replica       which replica answered, e.g. "cpu-0"
  * @param timings       queue, model and total milliseconds
  * @param error         null on success
+ * @param latents       the SAE's strongest latents and L0, for the telemetry topic (not part of the result record)
  */
 public record InferenceResult(String id, Integer prediction, String className, List<Float> probabilities,
-                              Long editVersion, String replica, Timings timings, Integer label, Error error) {
+                              Long editVersion, String replica, Timings timings, Integer label, Error error,
+                              @JsonIgnore LatentSummary latents) {
 
     /** Where the time went for one request, in milliseconds. */
     public record Timings(double queueMs, double modelMs, double totalMs) {
@@ -24,7 +28,7 @@ public record InferenceResult(String id, Integer prediction, String className, L
     }
 
     public static InferenceResult failure(String id, String code, String message) {
-        return new InferenceResult(id, null, null, null, null, null, null, null, new Error(code, message));
+        return new InferenceResult(id, null, null, null, null, null, null, null, new Error(code, message), null);
     }
 
     public boolean failed() {

@@ -21,6 +21,7 @@ public final class JsonSchemas {
     public static final JsonSchemas REQUEST = new JsonSchemas("request.schema.json");
     public static final JsonSchemas RESULT = new JsonSchemas("result.schema.json");
     public static final JsonSchemas DEAD_LETTER = new JsonSchemas("dead-letter.schema.json");
+    public static final JsonSchemas TELEMETRY = new JsonSchemas("telemetry.schema.json");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

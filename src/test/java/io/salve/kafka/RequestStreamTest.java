@@ -113,7 +113,7 @@ class RequestStreamTest {
             }
             double total = (System.nanoTime() - r.receivedNanos()) / 1e6;
             return new InferenceResult(r.id(), prediction, "class-" + prediction, probabilities, 0L, "fake-0",
-                    new InferenceResult.Timings(0.0, 0.1, Math.max(0.1, total)), r.label(), null);
+                    new InferenceResult.Timings(0.0, 0.1, Math.max(0.1, total)), r.label(), null, null);
         }, LATER);
     }
 

@@ -2,6 +2,7 @@ package io.salve.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.salve.core.LatentSummary;
 import io.salve.kafka.JsonSchemas;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,20 @@ class ResultCodecTest {
 
     private static InferenceResult success() {
         return new InferenceResult("r-1", 3, "Dress", List.of(0.1f, 0.2f, 0.05f, 0.65f), 2L, "cpu-0",
-                new InferenceResult.Timings(1.5, 2.25, 4.0), 3, null);
+                new InferenceResult.Timings(1.5, 2.25, 4.0), 3, null,
+                LatentSummary.of(new float[] {0.5f, -2f, 0f, 1f}, 2, 0.1));
+    }
+
+    @Test
+    void latentsGoToTheTelemetryRecordNotTheResult() {
+        String result = new String(ResultCodec.encode(success()), StandardCharsets.UTF_8);
+        assertFalse(result.contains("latents") || result.contains("l0"), result);
+        byte[] telemetry = ResultCodec.telemetry(success());
+        JsonSchemas.TELEMETRY.assertValid(telemetry);
+        String json = new String(telemetry, StandardCharsets.UTF_8);
+        // Strongest first by |z|: latent 1 (-2), then latent 3 (1); three of four fire above 0.1.
+        assertTrue(json.contains("\"topLatents\":[{\"index\":1,\"value\":-2.0},{\"index\":3,\"value\":1.0}]")
+                && json.contains("\"l0\":3"), json);
     }
 
     @Test
@@ -32,7 +46,10 @@ class ResultCodecTest {
         assertFalse(node.has("failed"));
         assertEquals(3, node.get("prediction").intValue());
         assertEquals(4.0, node.at("/timings/totalMs").doubleValue());
-        assertEquals(success(), ResultCodec.decode(json));
+        InferenceResult s = success();
+        // Latents are telemetry, not part of the result record.
+        assertEquals(new InferenceResult(s.id(), s.prediction(), s.className(), s.probabilities(), s.editVersion(),
+                s.replica(), s.timings(), s.label(), s.error(), null), ResultCodec.decode(json));
     }
 
     @Test

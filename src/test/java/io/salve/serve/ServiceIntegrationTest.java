@@ -63,6 +63,8 @@ class ServiceIntegrationTest {
         int code = SalveCli.commandLine().execute("train", "--arch", "cnn", "--epochs", "1", "--limit", "2000",
                 "--out", bundleDir.toString());
         assertEquals(0, code);
+        assertEquals(0, SalveCli.commandLine().execute("sae", "--bundle", bundleDir.toString(), "--latents", "16",
+                "--epochs", "2"));
         test = FashionMnist.test(FashionMnist.defaultDir()).head(GOOD);
         Bundle bundle = Bundle.open(bundleDir);
         Head head = bundle.head();
@@ -174,6 +176,12 @@ class ServiceIntegrationTest {
                     "salve.dead-letter");
             assertEquals(BAD, dead.size());
             dead.forEach(d -> JsonSchemas.DEAD_LETTER.assertValid(d.value()));
+
+            // Telemetry: one record per answered good request, with the SAE's strongest latents.
+            List<ConsumerRecord<String, byte[]>> telemetry = KafkaTestUtil.readAll(service.bootstrapServers(),
+                    "salve.telemetry");
+            assertEquals(GOOD, telemetry.size());
+            telemetry.forEach(t -> JsonSchemas.TELEMETRY.assertValid(t.value()));
 
             String metrics = httpBody(service, "/metrics");
             assertTrue(metrics.contains("salve_requests_total{code=\"OK\"} 2000.0"), metrics);
