@@ -126,6 +126,27 @@ public final class ServeBenchmark {
     private static Run measure(SalveService service, KafkaConfig.TopicNames topics, ImageSet images, int count,
                                double rate, String prefix) {
         String bootstrap = service.bootstrapServers();
+        // Positioned at the results' end before sending, and polled incrementally: the benchmark must not re-read
+        // topics while it measures a service that shares its cores.
+        try (KafkaConsumer<String, byte[]> results = consumer(bootstrap, topics.results())) {
+            results.seekToEnd(results.assignment());
+            results.assignment().forEach(results::position);
+            send(bootstrap, topics, images, count, rate, prefix);
+            Map<String, ConsumerRecord<String, byte[]>> answered = new HashMap<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (answered.size() < count && System.nanoTime() < deadline) {
+                results.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.key() != null && r.key().startsWith(prefix)) {
+                        answered.put(r.key(), r);
+                    }
+                });
+            }
+            return summarise(bootstrap, topics, answered, count, prefix);
+        }
+    }
+
+    private static void send(String bootstrap, KafkaConfig.TopicNames topics, ImageSet images, int count, double rate,
+                             String prefix) {
         if (rate > 0) {
             try (DemoTraffic traffic = DemoTraffic.start(bootstrap, topics.requests(), images, rate, count)) {
                 traffic.finished().toCompletableFuture().join();
@@ -141,14 +162,12 @@ public final class ServeBenchmark {
                 }
             }
         }
+    }
+
+    /** Throughput and latency from the answered results and their requests' broker timestamps. */
+    private static Run summarise(String bootstrap, KafkaConfig.TopicNames topics,
+                                 Map<String, ConsumerRecord<String, byte[]>> answered, int count, String prefix) {
         Map<String, Long> sent = new HashMap<>();
-        Map<String, ConsumerRecord<String, byte[]>> answered = new HashMap<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (answered.size() < count && System.nanoTime() < deadline) {
-            sleep();
-            readAll(bootstrap, topics.results()).stream().filter(r -> r.key() != null && r.key().startsWith(prefix))
-                    .forEach(r -> answered.put(r.key(), r));
-        }
         readAll(bootstrap, topics.requests()).stream().filter(r -> r.key() != null && r.key().startsWith(prefix))
                 .forEach(r -> sent.putIfAbsent(r.key(), r.timestamp()));
         double[] latency = new double[answered.size()];
@@ -169,15 +188,6 @@ public final class ServeBenchmark {
         return new Run(answered.size() / seconds, Latency.of(latency), failed, count - answered.size());
     }
 
-    private static void sleep() {
-        try {
-            Thread.sleep(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static boolean isError(byte[] json) {
         try {
             JsonNode node = JSON.readTree(json);
@@ -187,17 +197,22 @@ public final class ServeBenchmark {
         }
     }
 
+    /** A consumer assigned to every partition of {@code topic}. */
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.assign(consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList());
+        return consumer;
+    }
+
     private static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, topic)) {
+            consumer.seekToBeginning(consumer.assignment());
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
             }
         }

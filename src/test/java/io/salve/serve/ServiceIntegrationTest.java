@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.salve.bench.ServeBenchmark;
 import io.salve.cli.SalveCli;
 import io.salve.core.Head;
 import io.salve.core.Progress;
@@ -260,6 +261,18 @@ class ServiceIntegrationTest {
                 assertNull(rs.get(0).error());
             }
         }
+    }
+
+    @Test
+    void theBenchmarkAnswersEveryRequestAndReportsConsistentNumbers(@TempDir Path dir) {
+        ServeBenchmark.Result r = ServeBenchmark.run(config(dir), dir, test, 300, Progress.NONE);
+        assertEquals(0, r.lost());
+        assertEquals(0, r.failed());
+        assertTrue(r.ceilingImagesPerSecond() > 0 && r.throughput() > 0, r.toString());
+        assertEquals(r.throughput() / r.ceilingImagesPerSecond(), r.ratio(), 1e-9);
+        assertTrue(r.saturated().p50Ms() <= r.saturated().p99Ms() && r.at70().p50Ms() <= r.at70().p99Ms(),
+                r.toString());
+        assertEquals(0.7 * r.throughput(), r.rateAt70(), 1e-9);
     }
 
     static String httpBody(SalveService service, String path) throws Exception {
