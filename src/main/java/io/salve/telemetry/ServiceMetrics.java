@@ -8,6 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.salve.serve.InferenceResult;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +27,7 @@ public final class ServiceMetrics {
     private final Timer queueTime;
     private final Timer modelTime;
     private final Timer totalTime;
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
 
     public ServiceMetrics() {
         Gauge.builder("salve.requests.in.flight", inFlight, AtomicInteger::get)
@@ -57,8 +60,8 @@ public final class ServiceMetrics {
     /** The service produced this result (bad input included). */
     public void answered(InferenceResult result) {
         String code = result.failed() ? result.error().code() : "OK";
-        Counter.builder("salve.requests").description("Answered requests by outcome code").tag("code", code)
-                .register(registry).increment();
+        requests.computeIfAbsent(code, c -> Counter.builder("salve.requests")
+                .description("Answered requests by outcome code").tag("code", c).register(registry)).increment();
         if (result.timings() != null) {
             queueTime.record(nanos(result.timings().queueMs()), TimeUnit.NANOSECONDS);
             modelTime.record(nanos(result.timings().modelMs()), TimeUnit.NANOSECONDS);
