@@ -104,7 +104,7 @@ public final class ServeBenchmark {
             }
             pixels.add(p);
         }
-        ServingHead head = new ServingHead(service.bundle().head(), 0);
+        ServingHead head = ServingHead.unedited(service.bundle().head());
         try (BundleBatchModel model = new BundleBatchModel(service.bundle(), Device.fromName(serve.devices().get(0)))) {
             for (int i = 0; i < 20; i++) {
                 model.run(pixels, head);

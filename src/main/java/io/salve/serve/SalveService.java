@@ -109,7 +109,7 @@ public final class SalveService implements AutoCloseable {
         }
         ServiceMetrics metrics = new ServiceMetrics();
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
-                bundle.metadata().classNames(), new ServingHead(bundle.head(), 0), serve.batching(), metrics::batch)),
+                bundle.metadata().classNames(), ServingHead.unedited(bundle.head()), serve.batching(), metrics::batch)),
                 "salve", config);
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         if (broker != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.Head;
+import io.salve.core.edit.EditSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,7 +92,7 @@ class ReplicaPoolTest {
             }));
         }
         Head head = new Head(new float[][] {{1}, {1}, {1}}, new float[3]);
-        ActorRef<ReplicaPool.Command> pool = KIT.spawn(ReplicaPool.create(specs, CLASSES, new ServingHead(head, 0),
+        ActorRef<ReplicaPool.Command> pool = KIT.spawn(ReplicaPool.create(specs, CLASSES, ServingHead.unedited(head),
                 new ReplicaPool.Settings(maxBatch, maxDelay, 2, 3, "salve.replica-dispatcher")));
         return new Fixture(pool, versions, sizes, failures, loads);
     }
@@ -150,7 +151,7 @@ class ReplicaPoolTest {
                 f.pool().tell(new ReplicaPool.Infer(request("v" + version + "-" + i, i), probe.getRef()));
                 total++;
             }
-            f.pool().tell(new ReplicaPool.SwapHead(new ServingHead(head, version), ack.getRef()));
+            f.pool().tell(new ReplicaPool.SwapHead(new ServingHead(head, version, EditSet.EMPTY, head), ack.getRef()));
         }
         Map<String, InferenceResult> results = collect(probe, total);
         for (List<Long> batch : f.versions()) {
