@@ -1,0 +1,118 @@
+package io.salve.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.salve.core.Head;
+import io.salve.core.edit.Direction;
+import io.salve.core.edit.Edit;
+import io.salve.core.edit.EditMethod;
+import io.salve.edits.ActiveEdit;
+import io.salve.edits.EditState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Edit states become heads in the pool: off the actor, newest wins, versions only go up, swap times reported. */
+class HeadSwapperTest {
+
+    static final ActorTestKit KIT = ActorTestKit.create();
+    static final Head BASE = new Head(new float[][] {{1, 0}, {0, 1}}, new float[2]);
+
+    @AfterAll
+    static void stop() {
+        KIT.shutdownTestKit();
+    }
+
+    static EditState state(long version) {
+        Edit edit = new Edit(0, EditMethod.PROJECTION, Direction.SUPPRESS, 1.0, List.of());
+        return new EditState(version, List.of(new ActiveEdit("e" + version, edit, "ops", "test", Instant.now(),
+                version)), "");
+    }
+
+    static ServingHead head(EditState s) {
+        return new ServingHead(BASE, s.version(), s.editSet(), BASE);
+    }
+
+    @Test
+    void statesArrivingDuringAComputationCollapseIntoTheNewestAndVersionsNeverGoDown() throws Exception {
+        TestProbe<ReplicaPool.Command> pool = KIT.createTestProbe();
+        AtomicReference<ActorRef<EditState>> subscriber = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> computed = new CopyOnWriteArrayList<>();
+        List<Duration> swapTimes = new CopyOnWriteArrayList<>();
+        KIT.spawn(HeadSwapper.create(pool.getRef(), 0, subscriber::set, s -> {
+            computed.add(s.version());
+            if (s.version() == 1) {
+                await(release);
+            }
+            return head(s);
+        }, Executors.newSingleThreadExecutor(), swapTimes::add));
+        while (subscriber.get() == null) {
+            Thread.sleep(5);
+        }
+        subscriber.get().tell(state(1));
+        // While version 1 is being built, 2..5 arrive; only 5 needs building afterwards.
+        Thread.sleep(100);
+        for (long v = 2; v <= 5; v++) {
+            subscriber.get().tell(state(v));
+        }
+        Thread.sleep(100);
+        release.countDown();
+
+        List<Long> swapped = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            ReplicaPool.SwapHead swap = pool.expectMessageClass(ReplicaPool.SwapHead.class);
+            swapped.add(swap.head().version());
+            assertEquals(1, swap.head().edits().edits().size(), "the head carries the edits it was built from");
+            swap.ack().tell(swap.head().version());
+        }
+        assertEquals(List.of(1L, 5L), swapped);
+        assertEquals(List.of(1L, 5L), computed);
+
+        // Stale and repeated states change nothing.
+        subscriber.get().tell(state(3));
+        subscriber.get().tell(state(5));
+        pool.expectNoMessage(Duration.ofMillis(200));
+        assertEquals(2, swapTimes.size());
+        assertTrue(swapTimes.get(0).toMillis() >= 100, "includes the time spent building the head: " + swapTimes);
+    }
+
+    @Test
+    void aFailedComputationKeepsServingAndTheNextChangeStillSwaps() throws Exception {
+        TestProbe<ReplicaPool.Command> pool = KIT.createTestProbe();
+        AtomicReference<ActorRef<EditState>> subscriber = new AtomicReference<>();
+        KIT.spawn(HeadSwapper.create(pool.getRef(), 0, subscriber::set, s -> {
+            if (s.version() == 1) {
+                throw new IllegalStateException("out of memory, say");
+            }
+            return head(s);
+        }, Executors.newSingleThreadExecutor(), d -> { }));
+        while (subscriber.get() == null) {
+            Thread.sleep(5);
+        }
+        subscriber.get().tell(state(1));
+        pool.expectNoMessage(Duration.ofMillis(200));
+        subscriber.get().tell(state(2));
+        assertEquals(2, pool.expectMessageClass(ReplicaPool.SwapHead.class).head().version());
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
