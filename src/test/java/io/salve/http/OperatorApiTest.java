@@ -13,6 +13,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
 import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SaeMetrics;
@@ -595,6 +596,18 @@ class OperatorApiTest {
         Reply shape = call("POST", "/v1/infer", new String(RequestCodec.encodeUint8("r-3", new int[] {1, 14, 56},
                 testImages.pixels(), 0, null), StandardCharsets.UTF_8)).error(400, "BAD_SHAPE");
         assertEquals("r-3", shape.json().get("id").asText());
+    }
+
+    @Test
+    void settingsComeFromTheSalveApiBlock() {
+        OperatorApi.Settings defaults = OperatorApi.Settings.from(ConfigFactory.defaultReference());
+        assertEquals(System.getenv().getOrDefault("SALVE_API_TOKEN", ""), defaults.token());
+        assertFalse(defaults.protectReads());
+        assertEquals(1 << 20, defaults.maxBodyBytes());
+        OperatorApi.Settings set = OperatorApi.Settings.from(ConfigFactory.parseString(
+                "salve.api { token = abc, protect-reads = true, max-body-bytes = 64k, infer-timeout = 2s }")
+                .withFallback(ConfigFactory.defaultReference()));
+        assertEquals(new OperatorApi.Settings("abc", true, 65536, Duration.ofSeconds(2)), set);
     }
 
     // ---- OpenAPI ------------------------------------------------------------------------------------------------
