@@ -408,7 +408,7 @@ public final class OperatorApi extends AllDirectives {
     /** Why the request is not authorised, or null when it is. */
     private String refusal(Optional<String> header) {
         if (token.length == 0) {
-            return "no API token is configured, so changes are refused: set salve.api.token (or the "
+            return "no API token is configured, so what needs one is refused: set salve.api.token (or the "
                     + "SALVE_API_TOKEN environment variable) and send it as \"Authorization: Bearer <token>\"";
         }
         if (header.isEmpty()) {
