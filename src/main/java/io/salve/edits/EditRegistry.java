@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -396,12 +397,12 @@ public final class EditRegistry
                 where, "create the journal tables");
         ActorRef<Command> ref = system.systemActorOf(create(model, head, sae, settings),
                 "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8), Props.empty());
-        RegistryClient client = new RegistryClient(ref, system, edits.getDuration("ask-timeout"));
-        EditState recovered = await(client.current().toCompletableFuture(), startTimeout, where,
-                "recover the edits of model " + model);
+        // The first recovery also warms up serialization and the connection pool: it gets the start timeout.
+        EditState recovered = await(AskPattern.ask(ref, GetCurrent::new, startTimeout, system.scheduler())
+                .toCompletableFuture(), startTimeout, where, "recover the edits of model " + model);
         system.log().info("edit registry {} started on {}: version {}, {} active edit(s)", model, where,
                 recovered.version(), recovered.active().size());
-        return client;
+        return new RegistryClient(ref, system, edits.getDuration("ask-timeout"));
     }
 
     private static String journal(Config edits) {
