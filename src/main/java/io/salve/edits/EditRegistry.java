@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -240,7 +241,10 @@ public final class EditRegistry
     private final Set<ActorRef<EditState>> subscribers = new HashSet<>();
 
     private EditRegistry(ActorContext<Command> context, String model, Head head, Sae sae, Settings settings) {
-        super(persistenceId(model));
+        // A failed journal write restarts the registry (recovering from the journal) instead of stopping it; the
+        // change that failed gets no answer, so its caller sees REGISTRY_TIMEOUT.
+        super(persistenceId(model), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(10), 0.2));
         this.context = context;
         this.model = model;
         this.head = head;

@@ -16,8 +16,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -225,6 +227,31 @@ class EditRegistryTest {
         registry.runCommand(new EditRegistry.Unsubscribe(subscriber.ref()));
         applied(suppress(0, 2));
         subscriber.expectNoMessage(Duration.ofMillis(200));
+    }
+
+    @Test
+    void aFailedJournalWriteRestartsTheRegistryAndKeepsItsSubscribers() {
+        // Spawned for real (the behaviour test kit stops at the first failure); its own model, so its own journal.
+        String spawned = model + "-spawned";
+        ActorRef<EditRegistry.Command> ref = TEST_KIT.spawn(EditRegistry.create(spawned, Fixtures.handHead(),
+                Fixtures.handSae(), new EditRegistry.Settings(1000, SNAPSHOT_EVERY, 2, "", "")));
+        TestProbe<EditState> subscriber = TEST_KIT.createTestProbe();
+        ref.tell(new EditRegistry.Subscribe(subscriber.ref()));
+        assertEquals(0, subscriber.receiveMessage().version());
+
+        PersistenceTestKit.create(TEST_KIT.system()).failNextPersisted(EditRegistry.persistenceId(spawned).id());
+        TestProbe<EditRegistry.ChangeReply> replies = TEST_KIT.createTestProbe();
+        ref.tell(new EditRegistry.ApplyEdit(new EditProposal(suppress(0, 1), "ana", ""), OptionalLong.empty(),
+                replies.ref()));
+        replies.expectNoMessage(Duration.ofMillis(300));
+        subscriber.expectNoMessage(Duration.ZERO);
+
+        ref.tell(new EditRegistry.ApplyEdit(new EditProposal(suppress(1, 2), "ana", ""), OptionalLong.of(0),
+                replies.ref()));
+        EditState state = changed(replies.receiveMessage(Duration.ofSeconds(10)));
+        assertEquals(1, state.version());
+        assertEquals(List.of(suppress(1, 2)), state.editSet().edits());
+        assertEquals(state, subscriber.receiveMessage());
     }
 
     @Test
