@@ -2,9 +2,11 @@ package io.salve.edits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.salve.core.SalveException;
 import io.salve.core.edit.Direction;
 import io.salve.core.edit.Edit;
 import io.salve.core.edit.EditMethod;
@@ -13,7 +15,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -56,8 +61,14 @@ class EditRegistryTest {
     }
 
     private CommandResultWithReply<EditRegistry.Command, EditRegistry.Event, EditRegistry.State,
+            EditRegistry.ChangeReply> change(
+            Function<ActorRef<EditRegistry.ChangeReply>, EditRegistry.Command> command) {
+        return registry.runCommand(command);
+    }
+
+    private CommandResultWithReply<EditRegistry.Command, EditRegistry.Event, EditRegistry.State,
             EditRegistry.ChangeReply> apply(Edit edit, OptionalLong expected) {
-        return registry.runCommand(r -> new EditRegistry.ApplyEdit(new EditProposal(edit, "ana", "why"), expected, r));
+        return change(r -> new EditRegistry.ApplyEdit(new EditProposal(edit, "ana", "why"), expected, r));
     }
 
     private EditState applied(Edit edit) {
@@ -122,7 +133,7 @@ class EditRegistryTest {
         assertEquals("VERSION_CONFLICT", code(result.reply()));
         assertTrue(result.hasNoEvents());
 
-        var revert = registry.<EditRegistry.ChangeReply>runCommand(r -> new EditRegistry.RevertAll("bo", "", OptionalLong.of(7), r));
+        var revert = change(r -> new EditRegistry.RevertAll("bo", "", OptionalLong.of(7), r));
         assertEquals("VERSION_CONFLICT", code(revert.reply()));
         assertTrue(revert.hasNoEvents());
         assertEquals(1, registry.getState().current().version());
@@ -133,7 +144,7 @@ class EditRegistryTest {
     void revertTakesOneEditOutAndUnknownIdsAreRejected() {
         applied(suppress(0, 1));
         applied(suppress(1, 2));
-        var result = registry.<EditRegistry.ChangeReply>runCommand(
+        var result = change(
                 r -> new EditRegistry.RevertEdit("e1", "bo", "too strong", OptionalLong.of(2), r));
         EditRegistry.EditReverted event = (EditRegistry.EditReverted) result.event();
         assertEquals("e1", event.editId());
@@ -148,7 +159,7 @@ class EditRegistryTest {
         assertEquals("too strong", entry.reason());
 
         for (String id : List.of("e1", "e9", "")) {
-            var unknown = registry.<EditRegistry.ChangeReply>runCommand(
+            var unknown = change(
                     r -> new EditRegistry.RevertEdit(id, "bo", "", OptionalLong.empty(), r));
             assertEquals("UNKNOWN_EDIT", code(unknown.reply()), id);
             assertTrue(unknown.hasNoEvents());
@@ -161,12 +172,12 @@ class EditRegistryTest {
     void revertAllClearsEverythingInOneEventEvenWhenEmpty() {
         applied(suppress(0, 1));
         applied(suppress(1, 2));
-        var result = registry.<EditRegistry.ChangeReply>runCommand(r -> new EditRegistry.RevertAll("bo", "reset", OptionalLong.empty(), r));
+        var result = change(r -> new EditRegistry.RevertAll("bo", "reset", OptionalLong.empty(), r));
         assertEquals(1, result.events().size());
         assertEquals(List.of("e1", "e2"), ((EditRegistry.AllReverted) result.event()).editIds());
         assertEquals(new EditState(3, List.of(), ""), changed(result.reply()));
 
-        var again = registry.<EditRegistry.ChangeReply>runCommand(r -> new EditRegistry.RevertAll("bo", "", OptionalLong.empty(), r));
+        var again = change(r -> new EditRegistry.RevertAll("bo", "", OptionalLong.empty(), r));
         assertEquals(new EditState(4, List.of(), ""), changed(again.reply()));
         assertEquals(List.of(HistoryEntry.APPLIED, HistoryEntry.APPLIED, HistoryEntry.REVERTED_ALL,
                 HistoryEntry.REVERTED_ALL), again.state().history().stream().map(HistoryEntry::kind).toList());
@@ -177,7 +188,7 @@ class EditRegistryTest {
         applied(suppress(0, 1));
         List<EditProposal> winter = List.of(new EditProposal(suppress(1, 4, 1), "cy", "coats"),
                 new EditProposal(new Edit(0, EditMethod.RANK1, Direction.ENHANCE, 0.5, List.of()), "cy", "sleeves"));
-        var result = registry.<EditRegistry.ChangeReply>runCommand(
+        var result = change(
                 r -> new EditRegistry.SetEdits("winter", winter, "cy", "season", OptionalLong.of(1), r));
 
         assertEquals(1, result.events().size());
@@ -196,7 +207,7 @@ class EditRegistryTest {
         // One bad edit rejects the whole set; its position is named.
         List<EditProposal> bad = List.of(new EditProposal(suppress(0, 1), "cy", ""),
                 new EditProposal(suppress(0, 1, 5), "cy", ""));
-        var rejected = registry.<EditRegistry.ChangeReply>runCommand(
+        var rejected = change(
                 r -> new EditRegistry.SetEdits("summer", bad, "cy", "", OptionalLong.empty(), r));
         assertEquals("UNKNOWN_CLASS", code(rejected.reply()));
         assertTrue(((EditRegistry.Rejected) rejected.reply()).message().startsWith("edit 1 of set 'summer'"),
@@ -221,7 +232,7 @@ class EditRegistryTest {
         apply(suppress(1, 1), OptionalLong.of(0));
         subscriber.expectNoMessage(Duration.ofMillis(200));
 
-        var reverted = registry.<EditRegistry.ChangeReply>runCommand(r -> new EditRegistry.RevertAll("", "", OptionalLong.empty(), r));
+        var reverted = change(r -> new EditRegistry.RevertAll("", "", OptionalLong.empty(), r));
         assertEquals(changed(reverted.reply()), subscriber.receiveMessage());
 
         registry.runCommand(new EditRegistry.Unsubscribe(subscriber.ref()));
@@ -258,12 +269,22 @@ class EditRegistryTest {
     void restartRecoversStateAndHistory() {
         applied(suppress(0, 1));
         applied(suppress(1, 2, 0));
-        registry.<EditRegistry.ChangeReply>runCommand(r -> new EditRegistry.RevertEdit("e1", "bo", "", OptionalLong.empty(), r));
+        change(r -> new EditRegistry.RevertEdit("e1", "bo", "", OptionalLong.empty(), r));
         EditRegistry.State before = registry.getState();
 
         assertEquals(before, registry.restart().state());
         // The edit counter is recovered too: no id is handed out twice.
         assertEquals("e3", applied(suppress(0, 1)).active().get(1).id());
+    }
+
+    @Test
+    void theClientReportsASilentRegistryAsRegistryTimeout() {
+        TestProbe<EditRegistry.Command> silent = TEST_KIT.createTestProbe();
+        RegistryClient client = new RegistryClient(silent.ref(), TEST_KIT.system(), Duration.ofMillis(100));
+        var failure = assertThrows(ExecutionException.class, () -> client.revertAll("bo", "", OptionalLong.empty())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals("REGISTRY_TIMEOUT", assertInstanceOf(SalveException.class, failure.getCause()).code());
+        silent.expectMessageClass(EditRegistry.RevertAll.class);
     }
 
     @Test
