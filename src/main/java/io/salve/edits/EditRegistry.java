@@ -5,6 +5,7 @@ import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SalveException;
 import io.salve.core.edit.Edit;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -66,19 +68,38 @@ public final class EditRegistry
 
     public record ApplyEdit(EditProposal proposal, OptionalLong expectedVersion,
                             ActorRef<ChangeReply> replyTo) implements Change {
+
+        public ApplyEdit {
+            Objects.requireNonNull(proposal, "proposal");
+            expectedVersion = orNone(expectedVersion);
+        }
     }
 
     public record RevertEdit(String editId, String author, String reason, OptionalLong expectedVersion,
                              ActorRef<ChangeReply> replyTo) implements Change {
+
+        public RevertEdit {
+            Objects.requireNonNull(editId, "editId");
+            expectedVersion = orNone(expectedVersion);
+        }
     }
 
     public record RevertAll(String author, String reason, OptionalLong expectedVersion,
                             ActorRef<ChangeReply> replyTo) implements Change {
+
+        public RevertAll {
+            expectedVersion = orNone(expectedVersion);
+        }
     }
 
     /** Replaces the active edits with {@code edits}, in order, in one event. */
     public record SetEdits(String name, List<EditProposal> edits, String author, String reason,
                            OptionalLong expectedVersion, ActorRef<ChangeReply> replyTo) implements Change {
+
+        public SetEdits {
+            edits = List.copyOf(edits);
+            expectedVersion = orNone(expectedVersion);
+        }
     }
 
     /** The answer to a change: the new state, or why nothing was persisted. */
@@ -379,6 +400,11 @@ public final class EditRegistry
         return s == null ? "" : s;
     }
 
+    // Checked where commands are built: a null reaching the handler would stop the registry.
+    private static OptionalLong orNone(OptionalLong expectedVersion) {
+        return expectedVersion == null ? OptionalLong.empty() : expectedVersion;
+    }
+
     // ------------------------------------------------------------------------------------------ entry point
 
     /**
@@ -433,13 +459,13 @@ public final class EditRegistry
         try {
             Files.createDirectories(Path.of(dir.startsWith("~") ? System.getProperty("user.home") + dir.substring(1)
                     : dir));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SalveException("JOURNAL_UNAVAILABLE", "cannot create the H2 journal directory " + dir + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> future, Duration timeout, String where,
+    private static <T> T await(CompletableFuture<T> future, Duration timeout, String where,
                                String what) {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -4,6 +4,7 @@ import io.salve.core.SalveException;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -71,8 +72,7 @@ public final class RegistryClient implements EditLog {
     @Override
     public CompletionStage<EditState> set(String name, List<EditProposal> edits, String author, String reason,
                                           OptionalLong expectedVersion) {
-        return change(replyTo -> new EditRegistry.SetEdits(name, List.copyOf(edits), author, reason, expectedVersion,
-                replyTo));
+        return change(replyTo -> new EditRegistry.SetEdits(name, edits, author, reason, expectedVersion, replyTo));
     }
 
     private CompletionStage<EditState> change(
@@ -94,7 +94,7 @@ public final class RegistryClient implements EditLog {
                         + askTimeout.toMillis() + " ms (salve.edits.ask-timeout); the journal may be slow or down",
                         cause);
             }
-            return java.util.concurrent.CompletableFuture.failedStage(cause);
+            return CompletableFuture.failedStage(cause);
         });
     }
 }
