@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The registry's view of one served model: the active edits in application order and a version that increases with
- * every change (0 = never edited). {@code setName} is the name given by the last "set" command, "" otherwise.
+ * every change (0 = never edited). {@code setName} is the name given by the "set" command when it was the last change
+ * (the active edits are exactly that set), "" otherwise.
  */
 public record EditState(long version, List<ActiveEdit> active, String setName) {
 

@@ -1,0 +1,484 @@
+package io.salve.edits;
+
+import com.typesafe.config.Config;
+import io.salve.core.Head;
+import io.salve.core.Sae;
+import io.salve.core.SalveException;
+import io.salve.core.edit.Edit;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One served model's persisted edit registry: an event-sourced actor (persistence id {@code salve-edits|<model>})
+ * whose state is the active edit set, its version and the full history. Changes are validated against the served
+ * head and SAE before anything is persisted; subscribers get the new state after every persisted change.
+ *
+ * <p>The service calls {@link #start}; tests and other wiring may spawn {@link #create} themselves.
+ */
+public final class EditRegistry
+        extends EventSourcedBehaviorWithEnforcedReplies<EditRegistry.Command, EditRegistry.Event, EditRegistry.State> {
+
+    /** Commands, events and state serialize with Jackson CBOR (bound to this marker in reference.conf). */
+    public interface CborSerializable {
+    }
+
+    // ---------------------------------------------------------------------------------------------- commands
+
+    public sealed interface Command extends CborSerializable
+            permits Change, GetCurrent, GetHistory, Subscribe, Unsubscribe {
+    }
+
+    /** A change; fails with VERSION_CONFLICT when {@code expectedVersion} is given and is not the current version. */
+    public sealed interface Change extends Command permits ApplyEdit, RevertEdit, RevertAll, SetEdits {
+
+        OptionalLong expectedVersion();
+
+        ActorRef<ChangeReply> replyTo();
+    }
+
+    public record ApplyEdit(EditProposal proposal, OptionalLong expectedVersion,
+                            ActorRef<ChangeReply> replyTo) implements Change {
+
+        public ApplyEdit {
+            Objects.requireNonNull(proposal, "proposal");
+            expectedVersion = orNone(expectedVersion);
+        }
+    }
+
+    public record RevertEdit(String editId, String author, String reason, OptionalLong expectedVersion,
+                             ActorRef<ChangeReply> replyTo) implements Change {
+
+        public RevertEdit {
+            Objects.requireNonNull(editId, "editId");
+            expectedVersion = orNone(expectedVersion);
+        }
+    }
+
+    public record RevertAll(String author, String reason, OptionalLong expectedVersion,
+                            ActorRef<ChangeReply> replyTo) implements Change {
+
+        public RevertAll {
+            expectedVersion = orNone(expectedVersion);
+        }
+    }
+
+    /** Replaces the active edits with {@code edits}, in order, in one event. */
+    public record SetEdits(String name, List<EditProposal> edits, String author, String reason,
+                           OptionalLong expectedVersion, ActorRef<ChangeReply> replyTo) implements Change {
+
+        public SetEdits {
+            edits = List.copyOf(edits);
+            expectedVersion = orNone(expectedVersion);
+        }
+    }
+
+    /** The answer to a change: the new state, or why nothing was persisted. */
+    public sealed interface ChangeReply extends CborSerializable permits Changed, Rejected {
+    }
+
+    public record Changed(EditState state) implements ChangeReply {
+    }
+
+    /** Nothing was persisted; {@code code} is the {@link SalveException} code (VERSION_CONFLICT, BAD_ALPHA, ...). */
+    public record Rejected(String code, String message) implements ChangeReply {
+
+        public SalveException toException() {
+            return new SalveException(code, message);
+        }
+    }
+
+    public record GetCurrent(ActorRef<EditState> replyTo) implements Command {
+    }
+
+    public record GetHistory(ActorRef<History> replyTo) implements Command {
+    }
+
+    /** The answer to {@link GetHistory}: every change, oldest first. */
+    public record History(List<HistoryEntry> entries) implements CborSerializable {
+
+        public History {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /** The subscriber gets the current state now and the new state after every persisted change, until it stops. */
+    public record Subscribe(ActorRef<EditState> subscriber) implements Command {
+    }
+
+    public record Unsubscribe(ActorRef<EditState> subscriber) implements Command {
+    }
+
+    // ------------------------------------------------------------------------------------------------ events
+
+    /** A persisted change; each becomes one {@link HistoryEntry}. */
+    public sealed interface Event extends CborSerializable
+            permits EditApplied, EditReverted, AllReverted, EditSetReplaced {
+
+        long version();
+
+        HistoryEntry toHistoryEntry();
+    }
+
+    public record EditApplied(ActiveEdit edit) implements Event {
+
+        @Override
+        public long version() {
+            return edit.version();
+        }
+
+        @Override
+        public HistoryEntry toHistoryEntry() {
+            return new HistoryEntry(edit.version(), HistoryEntry.APPLIED, edit.appliedAt(), edit.author(),
+                    edit.reason(), List.of(edit), List.of());
+        }
+    }
+
+    public record EditReverted(String editId, String author, String reason, Instant at, long version)
+            implements Event {
+
+        @Override
+        public HistoryEntry toHistoryEntry() {
+            return new HistoryEntry(version, HistoryEntry.REVERTED, at, author, reason, List.of(), List.of(editId));
+        }
+    }
+
+    public record AllReverted(List<String> editIds, String author, String reason, Instant at, long version)
+            implements Event {
+
+        @Override
+        public HistoryEntry toHistoryEntry() {
+            return new HistoryEntry(version, HistoryEntry.REVERTED_ALL, at, author, reason, List.of(), editIds);
+        }
+    }
+
+    /** The active edits became {@code edits}; {@code replaced} are the ids that were active before. */
+    public record EditSetReplaced(String name, List<ActiveEdit> edits, List<String> replaced, String author,
+                                  String reason, Instant at, long version) implements Event {
+
+        @Override
+        public HistoryEntry toHistoryEntry() {
+            return new HistoryEntry(version, HistoryEntry.SET, at, author, reason, edits, replaced, name);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- state
+
+    /**
+     * @param editsIssued edits ever put in force; the next edit's id is {@code "e" + (editsIssued + 1)}, so ids are
+     *                    never reused, even after a revert
+     */
+    public record State(EditState current, List<HistoryEntry> history, long editsIssued) implements CborSerializable {
+
+        public static final State EMPTY = new State(EditState.EMPTY, List.of(), 0);
+
+        public State {
+            history = List.copyOf(history);
+        }
+
+        State after(Event event) {
+            List<HistoryEntry> more = new ArrayList<>(history);
+            more.add(event.toHistoryEntry());
+            // Java 17: no pattern matching for switch yet.
+            if (event instanceof EditApplied e) {
+                List<ActiveEdit> active = new ArrayList<>(current.active());
+                active.add(e.edit());
+                return new State(new EditState(e.version(), active, ""), more, editsIssued + 1);
+            } else if (event instanceof EditReverted e) {
+                return new State(new EditState(e.version(),
+                        current.active().stream().filter(a -> !a.id().equals(e.editId())).toList(), ""),
+                        more, editsIssued);
+            } else if (event instanceof AllReverted e) {
+                return new State(new EditState(e.version(), List.of(), ""), more, editsIssued);
+            } else {
+                EditSetReplaced e = (EditSetReplaced) event;
+                return new State(new EditState(e.version(), e.edits(), e.name()), more,
+                        editsIssued + e.edits().size());
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------- settings
+
+    /**
+     * @param journalPluginId  "" = pekko.persistence.journal.plugin (the test kit's in-memory journal in tests)
+     * @param snapshotPluginId "" = pekko.persistence.snapshot-store.plugin
+     */
+    public record Settings(double maxAlpha, int snapshotEvery, int keepSnapshots, String journalPluginId,
+                           String snapshotPluginId) {
+
+        public Settings {
+            if (snapshotEvery <= 0 || keepSnapshots <= 0) {
+                throw new SalveException("BAD_CONFIG", "salve.edits.snapshot-every and keep-snapshots must be "
+                        + "positive, were " + snapshotEvery + " and " + keepSnapshots);
+            }
+        }
+
+        /** From the {@code salve.edits} block, with the JDBC plugins of the journal it names. */
+        public static Settings fromConfig(Config edits) {
+            String plugins = "salve.edits.plugins." + journal(edits);
+            return new Settings(edits.getDouble("max-alpha"), edits.getInt("snapshot-every"),
+                    edits.getInt("keep-snapshots"), plugins + ".journal", plugins + ".snapshot");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- behaviour
+
+    private final ActorContext<Command> context;
+    private final String model;
+    private final Head head;
+    private final Sae sae;
+    private final Settings settings;
+    // Not persisted: actor refs do not outlive the system. Kept across journal-failure restarts (same instance).
+    private final Set<ActorRef<EditState>> subscribers = new HashSet<>();
+
+    private EditRegistry(ActorContext<Command> context, String model, Head head, Sae sae, Settings settings) {
+        // A failed journal write restarts the registry (recovering from the journal) instead of stopping it; the
+        // change that failed gets no answer, so its caller sees REGISTRY_TIMEOUT.
+        super(persistenceId(model), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(10), 0.2));
+        this.context = context;
+        this.model = model;
+        this.head = head;
+        this.sae = sae;
+        this.settings = settings;
+    }
+
+    public static PersistenceId persistenceId(String model) {
+        return PersistenceId.of("salve-edits", model);
+    }
+
+    /** The registry of {@code model}, whose edits are validated against {@code head} and {@code sae}. */
+    public static Behavior<Command> create(String model, Head head, Sae sae, Settings settings) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(head, "head");
+        Objects.requireNonNull(sae, "sae");
+        return Behaviors.setup(context -> new EditRegistry(context, model, head, sae, settings));
+    }
+
+    @Override
+    public State emptyState() {
+        return State.EMPTY;
+    }
+
+    @Override
+    public String journalPluginId() {
+        return settings.journalPluginId();
+    }
+
+    @Override
+    public String snapshotPluginId() {
+        return settings.snapshotPluginId();
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        // Events are kept (they are the history); only old snapshots are deleted.
+        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+    }
+
+    @Override
+    public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(Change.class, this::onChange)
+                .onCommand(GetCurrent.class, (state, c) -> Effect().reply(c.replyTo(), state.current()))
+                .onCommand(GetHistory.class, (state, c) -> Effect().reply(c.replyTo(), new History(state.history())))
+                .onCommand(Subscribe.class, this::onSubscribe)
+                .onCommand(Unsubscribe.class, (state, c) -> {
+                    subscribers.remove(c.subscriber());
+                    return Effect().noReply();
+                })
+                .build();
+    }
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(State::after);
+    }
+
+    private ReplyEffect<Event, State> onSubscribe(State state, Subscribe c) {
+        if (subscribers.add(c.subscriber())) {
+            context.watchWith(c.subscriber(), new Unsubscribe(c.subscriber()));
+        }
+        return Effect().reply(c.subscriber(), state.current());
+    }
+
+    private ReplyEffect<Event, State> onChange(State state, Change change) {
+        Event event;
+        try {
+            event = toEvent(state, change);
+        } catch (SalveException e) {
+            return Effect().reply(change.replyTo(), new Rejected(e.code(), e.getMessage()));
+        }
+        return Effect().persist(event)
+                .thenRun(after -> announce(after, event))
+                .thenReply(change.replyTo(), after -> new Changed(after.current()));
+    }
+
+    /** The event a change persists, or a SalveException saying why it persists nothing. */
+    private Event toEvent(State state, Change change) {
+        long version = state.current().version();
+        if (change.expectedVersion().isPresent() && change.expectedVersion().getAsLong() != version) {
+            throw new SalveException("VERSION_CONFLICT", "model " + model + " is at edit version " + version
+                    + ", not the expected " + change.expectedVersion().getAsLong() + "; read the current state and "
+                    + "retry");
+        }
+        long next = version + 1;
+        Instant now = Instant.now();
+        if (change instanceof ApplyEdit c) {
+            return new EditApplied(activate(c.proposal(), "e" + (state.editsIssued() + 1), now, next));
+        } else if (change instanceof RevertEdit c) {
+            if (state.current().active().stream().noneMatch(a -> a.id().equals(c.editId()))) {
+                throw new SalveException("UNKNOWN_EDIT", "no active edit '" + c.editId() + "' on model " + model
+                        + " (active: " + activeIds(state) + ")");
+            }
+            return new EditReverted(c.editId(), orEmpty(c.author()), orEmpty(c.reason()), now, next);
+        } else if (change instanceof RevertAll c) {
+            return new AllReverted(activeIds(state), orEmpty(c.author()), orEmpty(c.reason()), now, next);
+        }
+        SetEdits c = (SetEdits) change;
+        List<ActiveEdit> edits = new ArrayList<>();
+        for (int i = 0; i < c.edits().size(); i++) {
+            try {
+                edits.add(activate(c.edits().get(i), "e" + (state.editsIssued() + i + 1), now, next));
+            } catch (SalveException e) {
+                throw new SalveException(e.code(), "edit " + i + " of set '" + orEmpty(c.name()) + "': "
+                        + e.getMessage(), e);
+            }
+        }
+        return new EditSetReplaced(orEmpty(c.name()), edits, activeIds(state), orEmpty(c.author()),
+                orEmpty(c.reason()), now, next);
+    }
+
+    private ActiveEdit activate(EditProposal proposal, String id, Instant now, long version) {
+        Edit edit = proposal.edit();
+        edit.validate(head, sae, settings.maxAlpha());
+        return new ActiveEdit(id, edit, proposal.author(), proposal.reason(), now, version);
+    }
+
+    private void announce(State after, Event event) {
+        HistoryEntry entry = event.toHistoryEntry();
+        context.getLog().info("edit registry {}: version {} {} by '{}' ({})", model, entry.version(), entry.kind(),
+                entry.author(), entry.reason());
+        subscribers.forEach(s -> s.tell(after.current()));
+    }
+
+    private static List<String> activeIds(State state) {
+        return state.current().active().stream().map(ActiveEdit::id).toList();
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    // Checked where commands are built: a null reaching the handler would stop the registry.
+    private static OptionalLong orNone(OptionalLong expectedVersion) {
+        return expectedVersion == null ? OptionalLong.empty() : expectedVersion;
+    }
+
+    // ------------------------------------------------------------------------------------------ entry point
+
+    /**
+     * Starts the registry of {@code model} on the journal that {@code salve.edits} of the system's configuration
+     * names, creating the journal's tables if missing, and waits (up to {@code salve.edits.start-timeout}) until it
+     * has recovered. Blocks: call it while wiring the service, not from inside an actor.
+     *
+     * @throws SalveException JOURNAL_UNAVAILABLE when the journal cannot be reached or recovered, BAD_CONFIG for an
+     *                        unknown journal kind or a bad H2 directory
+     */
+    public static RegistryClient start(ActorSystem<?> system, String model, Head head, Sae sae) {
+        Config edits = system.settings().config().getConfig("salve.edits");
+        Settings settings = Settings.fromConfig(edits);
+        Duration startTimeout = edits.getDuration("start-timeout");
+        String where = describeJournal(edits);
+        if (journal(edits).equals("h2")) {
+            createH2Dir(edits.getString("h2.dir"));
+        }
+        await(SchemaUtils.createIfNotExists(settings.journalPluginId(), system).toCompletableFuture(), startTimeout,
+                where, "create the journal tables");
+        ActorRef<Command> ref = system.systemActorOf(create(model, head, sae, settings),
+                "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8), Props.empty());
+        // The first recovery also warms up serialization and the connection pool: it gets the start timeout.
+        EditState recovered = await(AskPattern.ask(ref, GetCurrent::new, startTimeout, system.scheduler())
+                .toCompletableFuture(), startTimeout, where, "recover the edits of model " + model);
+        system.log().info("edit registry {} started on {}: version {}, {} active edit(s)", model, where,
+                recovered.version(), recovered.active().size());
+        return new RegistryClient(ref, system, edits.getDuration("ask-timeout"));
+    }
+
+    private static String journal(Config edits) {
+        String journal = edits.getString("journal");
+        if (!journal.equals("h2") && !journal.equals("postgres")) {
+            throw new SalveException("BAD_CONFIG", "salve.edits.journal (SALVE_JOURNAL) must be \"h2\" or "
+                    + "\"postgres\", was \"" + journal + "\"");
+        }
+        return journal;
+    }
+
+    private static String describeJournal(Config edits) {
+        return journal(edits).equals("h2") ? "the H2 journal in " + edits.getString("h2.dir")
+                : "the PostgreSQL journal at " + edits.getString("postgres.url") + " (user "
+                + edits.getString("postgres.user") + ")";
+    }
+
+    private static void createH2Dir(String dir) {
+        // H2 refuses paths that are implicitly relative to the working directory.
+        if (!(dir.startsWith("/") || dir.startsWith("./") || dir.startsWith("../") || dir.startsWith("~"))) {
+            throw new SalveException("BAD_CONFIG", "salve.edits.h2.dir (SALVE_JOURNAL_DIR) must be absolute or start "
+                    + "with ./, ../ or ~, was \"" + dir + "\"");
+        }
+        try {
+            Files.createDirectories(Path.of(dir.startsWith("~") ? System.getProperty("user.home") + dir.substring(1)
+                    : dir));
+        } catch (IOException e) {
+            throw new SalveException("JOURNAL_UNAVAILABLE", "cannot create the H2 journal directory " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future, Duration timeout, String where,
+                               String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new SalveException("JOURNAL_UNAVAILABLE", "could not " + what + " in " + where + ": " + cause,
+                    cause);
+        } catch (TimeoutException e) {
+            throw new SalveException("JOURNAL_UNAVAILABLE", "could not " + what + " in " + where + " within "
+                    + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SalveException("JOURNAL_UNAVAILABLE", "interrupted while trying to " + what, e);
+        }
+    }
+}
