@@ -43,6 +43,6 @@ final class ServeCommand implements Callable<Integer> {
         }
         // System properties win over the file, the file over reference.conf (environment variables are read there).
         return ConfigFactory.systemProperties().withFallback(overrides).withFallback(file)
-                .withFallback(ConfigFactory.defaultReference()).resolve();
+                .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     }
 }

@@ -5,8 +5,12 @@ import com.typesafe.config.Config;
 import io.salve.core.Progress;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
+import io.salve.edits.EditRegistry;
+import io.salve.edits.EditState;
+import io.salve.edits.RegistryClient;
 import io.salve.http.HealthRoutes;
 import io.salve.http.MetricsRoutes;
+import io.salve.http.OperatorApi;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.EmbeddedKafka;
 import io.salve.kafka.KafkaConfig;
@@ -16,6 +20,8 @@ import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
+import io.salve.core.Head;
+import io.salve.core.Sae;
 import io.salve.telemetry.ServiceMetrics;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -26,6 +32,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,6 +41,8 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -134,6 +144,11 @@ public final class SalveService implements AutoCloseable {
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
         LOG.info("replicas on {}, batches of up to {} requests or {} ms", serve.devices(), serve.batching().maxBatch(),
                 serve.batching().maxDelay().toMillis());
+        RequestCodec codec = codec(bundle, kafka);
+        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = request ->
+                AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo), kafka.requestTimeout(),
+                        system.scheduler());
+        Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer) : null;
 
         Admin admin = Admin.create(adminProperties(bootstrap));
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-admin", () -> {
@@ -143,14 +158,18 @@ public final class SalveService implements AutoCloseable {
         CompletableFuture<SalveService> self = new CompletableFuture<>();
         HealthRoutes health = new HealthRoutes(() -> self.thenCompose(SalveService::readiness));
         Route routes = health.routes().orElse(new MetricsRoutes(metrics::scrape).routes());
+        if (api != null) {
+            routes = routes.orElse(api);
+        }
         SalveService service = new SalveService(system, pool, bootstrap, kafka, admin, bundle, metrics, routes,
                 serve.httpHost(), serve.httpPort());
         self.complete(service);
         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http",
                 () -> service.http.unbind().thenApply(u -> Done.getInstance()));
-        LOG.info("HTTP on {}: /health/live, /health/ready, /metrics", service.http.localAddress());
+        LOG.info("HTTP on {}: /health/live, /health/ready, /metrics{}", service.http.localAddress(),
+                api != null ? ", the operator API under /v1" : "");
 
-        service.startRequestStream(shutdown);
+        service.startRequestStream(shutdown, codec, infer);
         if (serve.demoTrafficRate() > 0) {
             DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
                     serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
@@ -164,17 +183,47 @@ public final class SalveService implements AutoCloseable {
         return service;
     }
 
-    private void startRequestStream(CoordinatedShutdown shutdown) {
-        Duration timeout = kafka.requestTimeout();
+    /**
+     * Recovers the model's edit registry, puts its edit set into the replicas before the first request is served,
+     * keeps them following every later change, and returns the operator API's routes.
+     */
+    private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
+                                    ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
+                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
+        Head base = bundle.head();
+        Sae sae = bundle.sae();
+        RegistryClient edits = EditRegistry.start(system, modelName(bundle), base, sae);
+        Function<EditState, ServingHead> heads = state -> new ServingHead(state.editSet().apply(base, sae),
+                state.version(), state.editSet(), base);
+        EditState recovered = edits.current().toCompletableFuture().join();
+        if (recovered.version() > 0) {
+            ServingHead head = heads.apply(recovered);
+            AskPattern.<ReplicaPool.Command, Long>ask(pool, ack -> new ReplicaPool.SwapHead(head, ack), ASK_TIMEOUT,
+                    system.scheduler()).toCompletableFuture().join();
+            metrics.editVersion(recovered.version());
+        }
+        LOG.info("edit registry of {}: version {}, {} active edits", modelName(bundle), recovered.version(),
+                recovered.active().size());
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        system.systemActorOf(HeadSwapper.create(pool, recovered.version(), edits::subscribe, heads, blocking,
+                metrics::swapped), "head-swapper", Props.empty());
+        OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
+                Discovery.dataOf(bundle, serve.dataDir()), blocking, OperatorApi.Settings.from(system.settings().config()));
+        return api.routes();
+    }
+
+    private static RequestCodec codec(Bundle bundle, KafkaConfig kafka) {
         List<Integer> shape = bundle.metadata().inputShape();
-        RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
+        return new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
                 bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
+    }
+
+    private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,
+                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> {
                     metrics.accepted();
-                    return AskPattern.<ReplicaPool.Command, InferenceResult>ask(pool,
-                                    replyTo -> new ReplicaPool.Infer(request, replyTo), timeout, system.scheduler())
-                            .whenComplete((result, failure) -> metrics.left());
+                    return infer.apply(request).whenComplete((result, failure) -> metrics.left());
                 }, metrics::answered);
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());

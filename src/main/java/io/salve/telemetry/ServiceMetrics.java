@@ -27,6 +27,7 @@ public final class ServiceMetrics {
     private final Timer queueTime;
     private final Timer modelTime;
     private final Timer totalTime;
+    private final Timer swapTime;
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
 
     public ServiceMetrics() {
@@ -39,6 +40,12 @@ public final class ServiceMetrics {
         queueTime = timer("salve.queue.time", "From decoding a request to its batch starting on a replica");
         modelTime = timer("salve.model.time", "One micro-batch on a replica: backbone, SAE and head");
         totalTime = timer("salve.request.time", "From decoding a request to its result");
+        // Quantiles computed here too: swaps are rare, so an operator reads p50/p99 straight off one scrape.
+        swapTime = Timer.builder("salve.edit.swap.time")
+                .description("From a persisted edit change to every replica taking the new head with its next batch")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
     }
 
     private Timer timer(String name, String description) {
@@ -70,6 +77,16 @@ public final class ServiceMetrics {
         if (result.editVersion() != null) {
             editVersion.set(result.editVersion());
         }
+    }
+
+    /** The replicas serve edit version {@code version} from now on. */
+    public void editVersion(long version) {
+        editVersion.set(version);
+    }
+
+    /** A new edit version reached the replicas, {@code took} after the registry persisted it. */
+    public void swapped(Duration took) {
+        swapTime.record(took);
     }
 
     public void batch(int size) {

@@ -16,7 +16,6 @@ import io.salve.data.FashionMnist;
 import io.salve.data.ImageSet;
 import io.salve.kafka.JsonSchemas;
 import io.salve.kafka.KafkaTestUtil;
-import io.salve.model.Activations;
 import io.salve.model.Bundle;
 import io.salve.model.Inference;
 import io.salve.model.Network;
@@ -25,7 +24,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -50,34 +53,42 @@ class ServiceIntegrationTest {
     static final int GOOD = 2000;
     static final int BAD = 200;
 
-    @TempDir
-    static Path shared;
     static Path bundleDir;
     static ImageSet test;
     static int[] offline;
     static double[][] offlineLogits;
+    /** The bundle's activations of the first {@link #GOOD} test images, computed offline. */
+    static float[][] activations;
 
+    /** Trains the small bundle once per test JVM; the live-edit tests serve it too. */
     @BeforeAll
-    static void trainSmallBundle() {
+    static synchronized void trainSmallBundle() throws IOException {
+        if (bundleDir != null) {
+            return;
+        }
         KafkaTestUtil.quietKafkaLogs();
-        bundleDir = shared.resolve("bundle");
+        Path shared = Files.createTempDirectory("salve-served-bundle");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(shared)));
+        Path dir = shared.resolve("bundle");
         int code = SalveCli.commandLine().execute("train", "--arch", "cnn", "--epochs", "1", "--limit", "2000",
-                "--out", bundleDir.toString());
+                "--out", dir.toString());
         assertEquals(0, code);
-        assertEquals(0, SalveCli.commandLine().execute("sae", "--bundle", bundleDir.toString(), "--latents", "16",
+        assertEquals(0, SalveCli.commandLine().execute("sae", "--bundle", dir.toString(), "--latents", "16",
                 "--epochs", "2"));
+        assertEquals(0, SalveCli.commandLine().execute("features", "--bundle", dir.toString()));
         test = FashionMnist.test(FashionMnist.defaultDir()).head(GOOD);
-        Bundle bundle = Bundle.open(bundleDir);
+        Bundle bundle = Bundle.open(dir);
         Head head = bundle.head();
         try (Network network = bundle.loadNetwork(Device.cpu())) {
-            Activations a = Inference.of(network, bundle.metadata(), 500).activations(test, Progress.NONE);
-            offline = new int[GOOD];
-            offlineLogits = new double[GOOD][];
-            for (int n = 0; n < GOOD; n++) {
-                offlineLogits[n] = head.logits(a.rows()[n]);
-                offline[n] = head.predict(a.rows()[n]);
-            }
+            activations = Inference.of(network, bundle.metadata(), 500).activations(test, Progress.NONE).rows();
         }
+        offline = new int[GOOD];
+        offlineLogits = new double[GOOD][];
+        for (int n = 0; n < GOOD; n++) {
+            offlineLogits[n] = head.logits(activations[n]);
+            offline[n] = head.predict(activations[n]);
+        }
+        bundleDir = dir;
     }
 
     static Config config(Path dir) {
@@ -88,13 +99,18 @@ class ServiceIntegrationTest {
                 salve.kafka.embedded.port = 0
                 salve.kafka.embedded.data-dir = "%s"
                 salve.kafka.partitions = 2
-                """.formatted(bundleDir, dir.resolve("kafka"))).withFallback(ConfigFactory.defaultReference()).resolve();
+                salve.edits.h2.dir = "%s"
+                """.formatted(bundleDir, dir.resolve("kafka"), dir.resolve("journal"))).withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     }
 
     static Map.Entry<String, byte[]> good(int n) {
+        return good(n, "img-" + n);
+    }
+
+    /** Test image {@code n} as a request with id {@code id}. */
+    static Map.Entry<String, byte[]> good(int n, String id) {
         byte[] pixels = new byte[test.imageSize()];
         System.arraycopy(test.pixels(), n * test.imageSize(), pixels, 0, pixels.length);
-        String id = "img-" + n;
         return new AbstractMap.SimpleEntry<>(id, RequestCodec.encodeUint8(id, new int[] {1, 28, 28}, pixels, 0,
                 test.labels()[n]));
     }
@@ -273,6 +289,14 @@ class ServiceIntegrationTest {
         assertTrue(r.saturated().p50Ms() <= r.saturated().p99Ms() && r.at70().p50Ms() <= r.at70().p99Ms(),
                 r.toString());
         assertEquals(0.7 * r.throughput(), r.rateAt70(), 1e-9);
+    }
+
+    static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: it is a temporary directory
+        }
     }
 
     static String httpBody(SalveService service, String path) throws Exception {
