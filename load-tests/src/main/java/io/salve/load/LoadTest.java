@@ -88,8 +88,8 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--start-rate", defaultValue = "50", description = "ramp: first rate. Default: ${DEFAULT-VALUE}.")
     double startRate;
 
-    @Option(names = "--growth", defaultValue = "1.25", description = "ramp: factor between rates until one fails, "
-            + "then two bisection steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--growth", defaultValue = "1.25", description = "ramp: factor between rates until one fails "
+            + "(or, from a failing start, until one holds), then two bisection steps. Default: ${DEFAULT-VALUE}.")
     double growth;
 
     @Option(names = "--step-duration", converter = DurationConverter.class, defaultValue = "15s",
@@ -203,19 +203,22 @@ public final class LoadTest implements Callable<Integer> {
     private record Ramp(double maxRate, Measurement best, List<RunReport.RampStep> steps) {
     }
 
-    /** Rates growing by --growth until one is not sustained, then two bisection steps between the last two. */
+    /**
+     * Rates growing by --growth until one is not sustained (falling by --growth squared while none is), then two
+     * bisection steps between the highest sustained and the lowest failed rate.
+     */
     private Ramp runRamp(LoadGenerator generator) {
         Duration step = or(duration, stepDuration);
         warm(generator, Load.rate(startRate));
         List<RunReport.RampStep> steps = new ArrayList<>();
         List<TimelinePoint> timeline = new ArrayList<>();
         double good = 0;
+        double bad = Double.POSITIVE_INFINITY;
         Measurement best = null;
         Measurement last = null;
-        double bad = Double.NaN;
         double next = startRate;
         int bisections = 0;
-        for (int i = 0; i < 30; i++) {
+        while (next >= 1 && steps.size() < 30) {
             Measurement m = generator.measure(Load.rate(next), step, drain, String.format("ramp %.0f/s", next));
             double offset = timeline.isEmpty() ? 0 : timeline.get(timeline.size() - 1).t() + 1;
             m.timeline().forEach(p -> timeline.add(p.shifted(offset)));
@@ -226,16 +229,17 @@ public final class LoadTest implements Callable<Integer> {
             progress.printf("ramp: %.0f req/s -> %.1f req/s, p99 %.1f ms, lost %d, failed %d: %s%n", next,
                     m.throughput(), m.p99Ms(), m.lost(), m.failed(), sustained ? "sustained" : "not sustained");
             last = m;
-            if (sustained) {
+            if (sustained && next > good) {
                 good = next;
                 best = m;
-            } else {
-                bad = next;
+            } else if (!sustained) {
+                bad = Math.min(bad, next);
             }
-            if (Double.isNaN(bad)) {
-                next = next * growth;
-            } else if (bisections < 2 && good > 0) {
-                bisections++;
+            if (Double.isInfinite(bad)) {
+                next *= growth;
+            } else if (good == 0) {
+                next /= growth * growth;
+            } else if (bisections++ < 2) {
                 next = Math.round((good + bad) / 2);
             } else {
                 break;
