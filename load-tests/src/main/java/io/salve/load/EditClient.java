@@ -4,15 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
 /**
  * The operator API's edit calls: {@code POST /v1/edits} (201 with the edit's {@code id} and the new edit-set
- * {@code version}) and {@code DELETE /v1/edits/{id}}, with the bearer token. The response is read leniently: the id
+ * {@code version}) and {@code DELETE /v1/edits/{id}}, with the bearer token (io.salve.http.OperatorApi). The response is read leniently: the id
  * may be a string or a number, the version may be missing.
  */
 final class EditClient {
@@ -61,7 +63,9 @@ final class EditClient {
     }
 
     Outcome revert(String id) {
-        Outcome outcome = call(request("/v1/edits/" + id).DELETE().build());
+        // Who and why travel as query parameters on a DELETE.
+        Outcome outcome = call(request("/v1/edits/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                + "?author=load-tests&reason=swap+scenario").DELETE().build());
         return new Outcome(outcome.status(), id, null, outcome.status() / 100 == 2 ? null : outcome.problem());
     }
 
