@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "load-tests/run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Load scenarios against SALVE serving over Kafka. Writes load-tests/results/SCENARIO-latest"
                 + ".{json,png} and prints a one-line summary. `load-tests/run jmh` runs the micro-benchmarks instead.",
-                "Exit code 1 when a request was lost (and, for swap, when a request or an edit call failed)."})
+                "Exit code 1 when a request was lost (and, for swap, when a request or an edit call failed); 2 when "
+                        + "the scenario could not run."})
 public final class LoadTest implements Callable<Integer> {
 
     enum Scenario { steady, ramp, swap, soak, ceiling }
@@ -145,7 +146,12 @@ public final class LoadTest implements Callable<Integer> {
     private Path root;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LoadTest()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(new CommandLine(new LoadTest()).setCaseInsensitiveEnumValuesAllowed(true)
+                // A scenario that cannot run (no edit API, a service that does not start) says why in one line.
+                .setExecutionExceptionHandler((e, commandLine, parsed) -> {
+                    commandLine.getErr().println("error: " + e.getMessage());
+                    return 2;
+                }).execute(args));
     }
 
     @Override
