@@ -18,21 +18,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * {@code bin/salve serve} as a child process on embedded defaults: free HTTP and Kafka ports, a broker in a temporary
- * directory, its output in a log file. Stopped with SIGTERM (the service's graceful shutdown), killed only if that
+ * {@code bin/salve serve} as a child process on embedded defaults: free HTTP and Kafka ports, the broker's data and
+ * the edit journal in a temporary directory (so no run sees another's requests or edits), its output in a log file. Stopped with SIGTERM (the service's graceful shutdown), killed only if that
  * takes more than a minute.
  */
 final class LocalService implements AutoCloseable {
 
     private final Process process;
-    private final Path kafkaDir;
+    private final Path workDir;
     private final int httpPort;
     private final int kafkaPort;
     private final Thread stopOnExit;
 
-    private LocalService(Process process, Path kafkaDir, int httpPort, int kafkaPort) {
+    private LocalService(Process process, Path workDir, int httpPort, int kafkaPort) {
         this.process = process;
-        this.kafkaDir = kafkaDir;
+        this.workDir = workDir;
         this.httpPort = httpPort;
         this.kafkaPort = kafkaPort;
         // Ctrl-C on the load test must not leave a service (and its broker) behind.
@@ -49,7 +49,7 @@ final class LocalService implements AutoCloseable {
     static LocalService start(Path root, Map<String, String> env, String javaOpts, Path log, Duration timeout,
                               PrintStream progress) {
         try {
-            Path kafkaDir = Files.createTempDirectory("salve-load-test-kafka");
+            Path workDir = Files.createTempDirectory("salve-load-test");
             int http = freePort();
             int kafka = freePort();
             ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/salve").toString(), "serve")
@@ -57,9 +57,10 @@ final class LocalService implements AutoCloseable {
             pb.environment().putAll(env);
             pb.environment().putAll(Map.of("SALVE_HTTP_HOST", "127.0.0.1", "SALVE_HTTP_PORT", Integer.toString(http),
                     "SALVE_KAFKA_HOST", "127.0.0.1", "SALVE_KAFKA_PORT", Integer.toString(kafka),
-                    "SALVE_KAFKA_DATA_DIR", kafkaDir.toString(), "SALVE_JAVA_OPTS", javaOpts));
+                    "SALVE_KAFKA_DATA_DIR", workDir.resolve("kafka").toString(),
+                    "SALVE_JOURNAL_DIR", workDir.resolve("journal").toString(), "SALVE_JAVA_OPTS", javaOpts));
             progress.printf("starting bin/salve serve (HTTP %d, Kafka %d, log %s) ...%n", http, kafka, log);
-            LocalService service = new LocalService(pb.start(), kafkaDir, http, kafka);
+            LocalService service = new LocalService(pb.start(), workDir, http, kafka);
             service.awaitReady(log, timeout, progress);
             return service;
         } catch (IOException e) {
@@ -127,10 +128,10 @@ final class LocalService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        deleteTree(kafkaDir);
+        deleteTree(workDir);
     }
 
-    /** SIGTERM, wait for the graceful shutdown, remove the broker's directory. */
+    /** SIGTERM, wait for the graceful shutdown, remove the temporary directory. */
     @Override
     public void close() {
         stop();
