@@ -1,0 +1,159 @@
+package io.salve.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What one measurement sent and what came back: the ids still unanswered, end-to-end latency (overall and per
+ * interval), error codes and the edit versions the answers were computed with. Times are {@link System#nanoTime()}
+ * values passed in by the caller, so the arithmetic is testable without a clock. Safe for one sending thread, one
+ * receiving thread and one thread calling {@link #tick} and {@link #finish}.
+ */
+final class Bookkeeping {
+
+    /** Code counted for a request the producer could not deliver to the broker. */
+    static final String SEND_FAILED = "SEND_FAILED";
+    /** Code counted for a result record that is not a readable result. */
+    static final String UNREADABLE_RESULT = "UNREADABLE_RESULT";
+    private static final int LOST_IDS_KEPT = 20;
+    private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
+
+    private final String prefix;
+    private final long startNanos;
+    private final ConcurrentHashMap<String, Long> outstanding = new ConcurrentHashMap<>();
+    // Ids already settled, to tell an at-least-once duplicate from a first answer.
+    private final Set<String> settled = ConcurrentHashMap.newKeySet();
+    private final Recorder interval = new Recorder(HIGHEST_MICROS, 3);
+    private final Histogram total = new Histogram(HIGHEST_MICROS, 3);
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong firstSendNanos = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong lastAnswerNanos = new AtomicLong(Long.MIN_VALUE);
+    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    private final Map<Long, LongAdder> editVersions = new ConcurrentHashMap<>();
+    private final List<TimelinePoint> timeline = new ArrayList<>();
+    private long lastTickNanos;
+    private long sentAtLastTick;
+    private long answeredAtLastTick;
+
+    Bookkeeping(String prefix, long startNanos) {
+        this.prefix = prefix;
+        this.startNanos = startNanos;
+        this.lastTickNanos = startNanos;
+    }
+
+    /** Request ids of this measurement start with this (results of other runs on the topic are ignored). */
+    String prefix() {
+        return prefix;
+    }
+
+    boolean ours(String id) {
+        return id != null && id.startsWith(prefix);
+    }
+
+    /** A request handed to the producer; {@code nanos} is when it was due (open loop) or sent (closed loop). */
+    void sent(String id, long nanos) {
+        outstanding.put(id, nanos);
+        sent.incrementAndGet();
+        firstSendNanos.accumulateAndGet(nanos, Math::min);
+    }
+
+    /**
+     * A result for {@code id}; {@code errorCode} null for a prediction. Returns true when it is the first answer to
+     * a request of this measurement (false for duplicates and for ids never sent).
+     */
+    boolean answered(String id, long nanos, String errorCode, Long editVersion) {
+        Long sentNanos = outstanding.remove(id);
+        if (sentNanos == null) {
+            if (settled.contains(id)) {
+                duplicates.incrementAndGet();
+            }
+            return false;
+        }
+        settled.add(id);
+        answered.incrementAndGet();
+        lastAnswerNanos.accumulateAndGet(nanos, Math::max);
+        interval.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (nanos - sentNanos) / 1000)));
+        if (errorCode != null) {
+            failed.incrementAndGet();
+            errors.computeIfAbsent(errorCode, c -> new LongAdder()).increment();
+        }
+        if (editVersion != null) {
+            editVersions.computeIfAbsent(editVersion, v -> new LongAdder()).increment();
+        }
+        return true;
+    }
+
+    /** The producer gave up on {@code id}: a failed request, not a lost one. Returns true if it was outstanding. */
+    boolean sendFailed(String id) {
+        if (outstanding.remove(id) == null) {
+            return false;
+        }
+        settled.add(id);
+        failed.incrementAndGet();
+        errors.computeIfAbsent(SEND_FAILED, c -> new LongAdder()).increment();
+        return true;
+    }
+
+    int outstanding() {
+        return outstanding.size();
+    }
+
+    long sentCount() {
+        return sent.get();
+    }
+
+    long answeredCount() {
+        return answered.get();
+    }
+
+    /** Closes the interval since the last tick: a point of the timeline. Returns it. */
+    synchronized TimelinePoint tick(long nowNanos) {
+        Histogram h = interval.getIntervalHistogram();
+        total.add(h);
+        double dt = Math.max(1e-9, (nowNanos - lastTickNanos) / 1e9);
+        long s = sent.get();
+        long a = answered.get();
+        TimelinePoint point = new TimelinePoint((nowNanos - startNanos) / 1e9, (s - sentAtLastTick) / dt,
+                (a - answeredAtLastTick) / dt, ms(h, 50), ms(h, 99), h.getTotalCount() == 0 ? Double.NaN
+                : h.getMaxValue() / 1000.0);
+        timeline.add(point);
+        lastTickNanos = nowNanos;
+        sentAtLastTick = s;
+        answeredAtLastTick = a;
+        return point;
+    }
+
+    /** The measurement; whatever is still outstanding now counts as lost. */
+    synchronized Measurement finish(long nowNanos) {
+        tick(nowNanos);
+        long first = firstSendNanos.get();
+        long last = lastAnswerNanos.get();
+        long n = answered.get();
+        double seconds = n == 0 ? 0 : (last - first) / 1e9;
+        List<String> lostIds = outstanding.keySet().stream().sorted().limit(LOST_IDS_KEPT).toList();
+        Map<String, Long> errorCounts = new TreeMap<>();
+        errors.forEach((code, count) -> errorCounts.put(code, count.sum()));
+        Map<String, Long> versions = new TreeMap<>();
+        editVersions.forEach((version, count) -> versions.put(Long.toString(version), count.sum()));
+        return new Measurement(seconds, seconds > 0 ? n / seconds : 0, ms(total, 50), ms(total, 90), ms(total, 99),
+                ms(total, 99.9), total.getTotalCount() == 0 ? Double.NaN : total.getMaxValue() / 1000.0, sent.get(),
+                n, outstanding.size(), failed.get(), duplicates.get(), errorCounts, versions, lostIds,
+                List.copyOf(timeline));
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+}

@@ -1,0 +1,479 @@
+package io.salve.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.salve.data.FashionMnist;
+import io.salve.data.ImageSet;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code load-tests/run SCENARIO [options]}: one scenario against a service started here or a running one. */
+@Command(name = "load-tests/run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Load scenarios against SALVE serving over Kafka. Writes load-tests/results/SCENARIO-latest"
+                + ".{json,png} and prints a one-line summary. `load-tests/run jmh` runs the micro-benchmarks instead.",
+                "Exit code 1 when a request was lost (and, for swap, when a request or an edit call failed); 2 when "
+                        + "the scenario could not run."})
+public final class LoadTest implements Callable<Integer> {
+
+    enum Scenario { steady, ramp, swap, soak, ceiling }
+
+    @Parameters(index = "0", description = "steady, ramp, swap, soak or ceiling.")
+    Scenario scenario;
+
+    @Option(names = "--bootstrap", description = "Kafka of a running service; default: start `bin/salve serve` on "
+            + "free ports with a temporary broker and stop it (SIGTERM) at the end.")
+    String bootstrap;
+
+    @Option(names = "--http", description = "HTTP base URL of a running service, e.g. http://127.0.0.1:8080 (swap).")
+    String http;
+
+    @Option(names = "--bundle", description = "Bundle the started service (and the ceiling) serve; default: the "
+            + "service's default (data/bundles/demo, built when missing).")
+    Path bundle;
+
+    @Option(names = "--max-batch", description = "salve.batching.max-batch of the started service and the ceiling; "
+            + "default: the service's (32).")
+    Integer maxBatch;
+
+    @Option(names = "--service-opts", defaultValue = "-Xmx2g",
+            description = "JVM options of the started service (SALVE_JAVA_OPTS). Default: ${DEFAULT-VALUE}.")
+    String serviceOpts;
+
+    @Option(names = "--service-threads", description = "DJL intra-op threads of the started service and the ceiling "
+            + "(SALVE_THREADS); default: all cores.")
+    Integer serviceThreads;
+
+    @Option(names = "--rate", description = "Requests per second (open loop). Defaults: steady 50; swap and soak "
+            + "--load-fraction of the maximum rate.")
+    Double rate;
+
+    @Option(names = "--concurrency", description = "Closed loop with this many requests outstanding instead of a "
+            + "rate (steady); ceiling default 256, the service's max-in-flight.")
+    Integer concurrency;
+
+    @Option(names = "--duration", converter = DurationConverter.class, description = "Measured time (e.g. 30s, 10m)."
+            + " Defaults: steady, swap 60s; soak 10m; ceiling 30s; ramp: --step-duration per rate.")
+    Duration duration;
+
+    @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "10s",
+            description = "Load before measuring, at the first rate; not counted. Default: ${DEFAULT-VALUE}.")
+    Duration warmup;
+
+    @Option(names = "--drain", converter = DurationConverter.class, defaultValue = "40s",
+            description = "How long to wait for answers after the last request; unanswered then = lost (the "
+                    + "service answers TIMEOUT after 30 s). Default: ${DEFAULT-VALUE}.")
+    Duration drain;
+
+    @Option(names = "--p99-bound", defaultValue = "100", description = "ramp: p99 (ms) a sustainable rate keeps "
+            + "under. Default: ${DEFAULT-VALUE}.")
+    double p99Bound;
+
+    @Option(names = "--start-rate", defaultValue = "50", description = "ramp: first rate. Default: ${DEFAULT-VALUE}.")
+    double startRate;
+
+    @Option(names = "--growth", defaultValue = "1.25", description = "ramp: factor between rates until one fails "
+            + "(or, from a failing start, until one holds), then two bisection steps. Default: ${DEFAULT-VALUE}.")
+    double growth;
+
+    @Option(names = "--step-duration", converter = DurationConverter.class, defaultValue = "15s",
+            description = "ramp: time per rate. Default: ${DEFAULT-VALUE}.")
+    Duration stepDuration;
+
+    @Option(names = "--max-rate", description = "swap, soak: the maximum sustainable rate; default: maxRate of "
+            + "results/ramp-latest.json, else a ramp is run first.")
+    Double maxRate;
+
+    @Option(names = "--load-fraction", defaultValue = "0.7", description = "swap, soak: fraction of the maximum rate."
+            + " Default: ${DEFAULT-VALUE}.")
+    double loadFraction;
+
+    @Option(names = "--swap-interval", converter = DurationConverter.class, defaultValue = "1s",
+            description = "swap: apply an edit, revert it, apply... every this often. Default: ${DEFAULT-VALUE}.")
+    Duration swapInterval;
+
+    @Option(names = "--edit", defaultValue = "12:projection:suppress:1.0",
+            description = "swap: the edit as FEATURE:METHOD:DIRECTION:ALPHA. Default: ${DEFAULT-VALUE}.")
+    String edit;
+
+    @Option(names = "--token", description = "swap: bearer token of the edit API; default: $SALVE_API_TOKEN (a "
+            + "started service gets this token, or a random one).")
+    String token;
+
+    @Option(names = "--memory-interval", converter = DurationConverter.class, defaultValue = "10s",
+            description = "soak: RSS and heap sampling interval. Default: ${DEFAULT-VALUE}.")
+    Duration memoryInterval;
+
+    @Option(names = "--bench-requests", defaultValue = "500", description = "ceiling: --requests of the `bin/salve "
+            + "bench` run that measures the ceiling. Default: ${DEFAULT-VALUE}.")
+    int benchRequests;
+
+    @Option(names = "--start-timeout", converter = DurationConverter.class, defaultValue = "15m",
+            description = "How long the started service may take to be ready (the first start builds the demo "
+                    + "bundle). Default: ${DEFAULT-VALUE}.")
+    Duration startTimeout;
+
+    @Option(names = "--results", description = "Directory of the results; default: load-tests/results.")
+    Path results;
+
+    @Option(names = "--data-dir", description = "Fashion-MNIST directory; default: the service's.")
+    Path dataDir;
+
+    @Option(names = "--requests-topic", defaultValue = "salve.requests")
+    String requestsTopic;
+
+    @Option(names = "--results-topic", defaultValue = "salve.results")
+    String resultsTopic;
+
+    private final PrintStream progress = System.err;
+    private Path root;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadTest()).setCaseInsensitiveEnumValuesAllowed(true)
+                // A scenario that cannot run (no edit API, a service that does not start) says why in one line.
+                .setExecutionExceptionHandler((e, commandLine, parsed) -> {
+                    commandLine.getErr().println("error: " + e.getMessage());
+                    return 2;
+                }).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        root = Path.of(System.getProperty("salve.root", ".")).toAbsolutePath().normalize();
+        results = results != null ? results : root.resolve("load-tests/results");
+        Files.createDirectories(results);
+        if (bootstrap == null && http != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--http needs --bootstrap");
+        }
+        String startedAt = Instant.now().toString();
+        ImageSet images = FashionMnist.test(dataDir != null ? dataDir : FashionMnist.defaultDir());
+        // Measured before the service under test starts, so the two never share the cores.
+        JsonNode bench = scenario == Scenario.ceiling ? runBench() : null;
+        if (token == null) {
+            token = System.getenv().getOrDefault("SALVE_API_TOKEN", bootstrap == null ? UUID.randomUUID().toString()
+                    : null);
+        }
+        RunReport report;
+        try (LocalService local = bootstrap == null ? startService() : null;
+             LoadGenerator generator = new LoadGenerator(local != null ? local.bootstrap() : bootstrap, requestsTopic,
+                     resultsTopic, images, progress)) {
+            String kafka = local != null ? local.bootstrap() : bootstrap;
+            String api = local != null ? local.http() : http;
+            String target = local != null ? "bin/salve serve started here (bundle " + (bundle != null ? bundle
+                    : "default") + ", kafka " + kafka + ")" : "running service at " + kafka + (api != null
+                    ? ", " + api : "");
+            report = switch (scenario) {
+                case steady -> steady(generator, startedAt, target);
+                case ramp -> ramp(generator, startedAt, target);
+                case swap -> swap(generator, startedAt, target, api);
+                case soak -> soak(generator, startedAt, target, local);
+                case ceiling -> ceiling(generator, startedAt, target, bench);
+            };
+        }
+        Path json = ReportWriter.write(results, report);
+        System.out.println(report.summary() + " -> " + json);
+        Measurement m = report.measurement();
+        boolean swapClean = scenario != Scenario.swap || (m.failed() == 0 && report.swap().failedCalls().isEmpty());
+        return m.lost() == 0 && swapClean ? 0 : 1;
+    }
+
+    private RunReport steady(LoadGenerator generator, String startedAt, String target) {
+        Load load = concurrency != null ? Load.closed(concurrency) : Load.rate(rate != null ? rate : 50);
+        Measurement m = warmAndMeasure(generator, load, or(duration, Duration.ofSeconds(60)));
+        return report(startedAt, target, load, m, null, null, null, null, null, null);
+    }
+
+    private RunReport ramp(LoadGenerator generator, String startedAt, String target) {
+        Ramp ramp = runRamp(generator);
+        return report(startedAt, target, Load.rate(ramp.maxRate > 0 ? ramp.maxRate : startRate), ramp.best,
+                ramp.maxRate, ramp.steps, null, null, null, null);
+    }
+
+    private record Ramp(double maxRate, Measurement best, List<RunReport.RampStep> steps) {
+    }
+
+    /**
+     * Rates growing by --growth until one is not sustained (falling by --growth squared while none is), then two
+     * bisection steps between the highest sustained and the lowest failed rate.
+     */
+    private Ramp runRamp(LoadGenerator generator) {
+        Duration step = or(duration, stepDuration);
+        warm(generator, Load.rate(startRate));
+        List<RunReport.RampStep> steps = new ArrayList<>();
+        List<TimelinePoint> timeline = new ArrayList<>();
+        double good = 0;
+        double bad = Double.POSITIVE_INFINITY;
+        Measurement best = null;
+        Measurement last = null;
+        double next = startRate;
+        int bisections = 0;
+        while (next >= 1 && steps.size() < 30) {
+            Measurement m = generator.measure(Load.rate(next), step, drain, String.format("ramp %.0f/s", next));
+            double offset = timeline.isEmpty() ? 0 : timeline.get(timeline.size() - 1).t() + 1;
+            m.timeline().forEach(p -> timeline.add(p.shifted(offset)));
+            boolean sustained = m.lost() == 0 && m.failed() == 0 && m.p99Ms() <= p99Bound
+                    && m.throughput() >= 0.95 * next;
+            steps.add(new RunReport.RampStep(next, m.throughput(), m.p50Ms(), m.p99Ms(), m.sent(), m.lost(),
+                    m.failed(), sustained));
+            progress.printf("ramp: %.0f req/s -> %.1f req/s, p99 %.1f ms, lost %d, failed %d: %s%n", next,
+                    m.throughput(), m.p99Ms(), m.lost(), m.failed(), sustained ? "sustained" : "not sustained");
+            last = m;
+            if (sustained && next > good) {
+                good = next;
+                best = m;
+            } else if (!sustained) {
+                bad = Math.min(bad, next);
+            }
+            if (Double.isInfinite(bad)) {
+                next *= growth;
+            } else if (good == 0) {
+                next /= growth * growth;
+            } else if (bisections++ < 2) {
+                next = Math.round((good + bad) / 2);
+            } else {
+                break;
+            }
+        }
+        Measurement shown = best != null ? best : last;
+        return new Ramp(good, withTimeline(shown, timeline), steps);
+    }
+
+    private RunReport swap(LoadGenerator generator, String startedAt, String target, String api) {
+        if (api == null) {
+            throw new IllegalArgumentException("swap needs the service's HTTP address: --http");
+        }
+        String[] e = edit.split(":");
+        if (e.length != 4) {
+            throw new IllegalArgumentException("--edit must be FEATURE:METHOD:DIRECTION:ALPHA, was " + edit);
+        }
+        int feature = Integer.parseInt(e[0]);
+        double alpha = Double.parseDouble(e[3]);
+        EditClient client = new EditClient(api, token);
+        // Fails fast, before any load, when the edit API is missing or refuses the token.
+        EditClient.Outcome probe = client.apply(feature, e[1], e[2], alpha);
+        if (!probe.ok() || !client.revert(probe.id()).ok()) {
+            throw new IllegalStateException("the edit API at " + api + " did not apply and revert an edit (POST "
+                    + "/v1/edits answered " + probe.status() + ": " + probe.problem() + "); swap needs it");
+        }
+        double r = rateAtFraction(generator);
+        Load load = Load.rate(r);
+        warm(generator, load);
+        Map<String, Long> failedCalls = new TreeMap<>();
+        List<Long> versions = new ArrayList<>();
+        long[] counts = new long[2];   // applied, reverted
+        String[] active = new String[1];
+        ScheduledExecutorService swapper = Executors.newSingleThreadScheduledExecutor();
+        swapper.scheduleAtFixedRate(() -> {
+            EditClient.Outcome o = active[0] == null ? client.apply(feature, e[1], e[2], alpha)
+                    : client.revert(active[0]);
+            if (!o.ok()) {
+                failedCalls.merge(Integer.toString(o.status()), 1L, Long::sum);
+                progress.printf("swap: edit call failed (%d): %s%n", o.status(), o.problem());
+            } else if (active[0] == null) {
+                counts[0]++;
+                versions.add(o.version());
+            } else {
+                counts[1]++;
+            }
+            // A failed revert is not retried: the next tick applies a new edit rather than stall the swapping.
+            active[0] = active[0] == null && o.ok() ? o.id() : null;
+        }, 0, swapInterval.toMillis(), TimeUnit.MILLISECONDS);
+        Measurement m;
+        try {
+            m = generator.measure(load, or(duration, Duration.ofSeconds(60)), drain, "swap");
+        } finally {
+            swapper.shutdown();
+            try {
+                swapper.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (active[0] != null && client.revert(active[0]).ok()) {
+            counts[1]++;
+        }
+        return report(startedAt, target, load, m, null, null, new RunReport.SwapStats(counts[0], counts[1],
+                failedCalls, versions, swapInterval.toMillis() / 1000.0), null, null, null);
+    }
+
+    private RunReport soak(LoadGenerator generator, String startedAt, String target, LocalService local) {
+        Load load = Load.rate(rateAtFraction(generator));
+        warm(generator, load);
+        if (local == null) {
+            progress.println("soak: memory is sampled only for a service started here (it needs the process)");
+        }
+        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), memoryInterval.toSeconds())
+                : null) {
+            Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(10)), drain, "soak");
+            return report(startedAt, target, load, m, null, null, null, memory != null ? memory.samples() : null,
+                    null, null);
+        }
+    }
+
+    private RunReport ceiling(LoadGenerator generator, String startedAt, String target, JsonNode bench) {
+        Load load = Load.closed(concurrency != null ? concurrency : 256);
+        Measurement m = warmAndMeasure(generator, load, or(duration, Duration.ofSeconds(30)));
+        double ceiling = bench.get("ceilingImagesPerSecond").asDouble();
+        int batch = bench.get("maxBatch").asInt();
+        if (bootstrap != null) {
+            progress.printf("ceiling: measured here on %s at batch %d; the running service's batch size must match%n",
+                    bench.get("bundle").asText(), batch);
+        }
+        return report(startedAt, target, load, m, null, null, null, null, ceiling, batch);
+    }
+
+    /** The in-process ceiling, measured by `bin/salve bench` (ServeBenchmark), on the same bundle and batch size. */
+    private JsonNode runBench() throws IOException, InterruptedException {
+        Path out = results.resolve("ceiling-bench.json");
+        Path log = results.resolve("ceiling-bench.log");
+        progress.printf("ceiling: bin/salve bench --requests %d (log %s) ...%n", benchRequests, log);
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/salve").toString(), "bench", "--requests",
+                Integer.toString(benchRequests), "--out", out.toString()).directory(root.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(serviceEnv());
+        int code = pb.start().waitFor();
+        if (code != 0) {
+            throw new IllegalStateException("bin/salve bench failed with exit code " + code + "; see " + log);
+        }
+        JsonNode bench = ReportWriter.JSON.readTree(out.toFile());
+        progress.printf("ceiling: %.0f img/s at batch %d%n", bench.get("ceilingImagesPerSecond").asDouble(),
+                bench.get("maxBatch").asInt());
+        return bench;
+    }
+
+    private LocalService startService() {
+        return LocalService.start(root, serviceEnv(), javaOpts(), results.resolve(scenario + "-service.log"),
+                startTimeout, progress);
+    }
+
+    private Map<String, String> serviceEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SALVE_JAVA_OPTS", javaOpts());
+        if (bundle != null) {
+            env.put("SALVE_BUNDLE", bundle.toAbsolutePath().toString());
+        }
+        if (serviceThreads != null) {
+            env.put("SALVE_THREADS", serviceThreads.toString());
+        }
+        if (token != null) {
+            env.put("SALVE_API_TOKEN", token);
+        }
+        return env;
+    }
+
+    private String javaOpts() {
+        return serviceOpts + (maxBatch != null ? " -Dsalve.batching.max-batch=" + maxBatch : "");
+    }
+
+    /** --rate, else --load-fraction of --max-rate, of the last ramp's maxRate, or of a ramp run now. */
+    private double rateAtFraction(LoadGenerator generator) {
+        if (rate != null) {
+            return rate;
+        }
+        double max;
+        Path ramp = results.resolve("ramp-latest.json");
+        if (maxRate != null) {
+            max = maxRate;
+        } else if (Files.isRegularFile(ramp)) {
+            try {
+                max = ReportWriter.JSON.readTree(ramp.toFile()).get("maxRate").asDouble();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + ramp, e);
+            }
+            progress.printf("%s: maximum rate %.0f req/s from %s%n", scenario, max, ramp);
+        } else {
+            progress.printf("%s: no --max-rate and no %s: running a ramp first%n", scenario, ramp);
+            max = runRamp(generator).maxRate;
+        }
+        if (!(max > 0)) {
+            throw new IllegalStateException("no sustainable rate to take " + loadFraction + " of: pass --rate");
+        }
+        return loadFraction * max;
+    }
+
+    private Measurement warmAndMeasure(LoadGenerator generator, Load load, Duration measured) {
+        warm(generator, load);
+        return generator.measure(load, measured, drain, scenario.name());
+    }
+
+    private void warm(LoadGenerator generator, Load load) {
+        if (!warmup.isZero()) {
+            generator.measure(load, warmup, drain, "warm-up");
+        }
+    }
+
+    private RunReport report(String startedAt, String target, Load load, Measurement m, Double max,
+                             List<RunReport.RampStep> steps, RunReport.SwapStats swap,
+                             List<MemorySampler.Sample> memory, Double ceiling, Integer batch) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("warmupSeconds", warmup.toSeconds());
+        settings.put("drainSeconds", drain.toSeconds());
+        settings.put("maxBatch", maxBatch);
+        settings.put("serviceOpts", bootstrap == null ? javaOpts() : null);
+        settings.put("serviceThreads", serviceThreads);
+        settings.put("cores", Runtime.getRuntime().availableProcessors());
+        settings.put("loadAverage", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage());
+        if (scenario == Scenario.ramp) {
+            settings.put("p99BoundMs", p99Bound);
+            settings.put("growth", growth);
+            settings.put("stepSeconds", or(duration, stepDuration).toSeconds());
+        }
+        settings.values().removeIf(v -> v == null);
+        return new RunReport(scenario.name(), startedAt, target, load.toString(), settings, m, max, steps, swap,
+                memory, ceiling, ceiling != null ? m.throughput() / ceiling : null, batch);
+    }
+
+    private static Measurement withTimeline(Measurement m, List<TimelinePoint> timeline) {
+        return new Measurement(m.seconds(), m.throughput(), m.p50Ms(), m.p90Ms(), m.p99Ms(), m.p999Ms(), m.maxMs(),
+                m.sent(), m.answered(), m.lost(), m.failed(), m.duplicates(), m.errors(), m.editVersions(),
+                m.lostIds(), timeline);
+    }
+
+    private static Duration or(Duration d, Duration fallback) {
+        return d != null ? d : fallback;
+    }
+
+    /** "500ms", "30s", "10m", "1h" (a bare number is seconds). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            char unit = v.charAt(v.length() - 1);
+            double n = Double.parseDouble(Character.isDigit(unit) ? v : v.substring(0, v.length() - 1));
+            double seconds = switch (unit) {
+                case 'h' -> n * 3600;
+                case 'm' -> n * 60;
+                case 's' -> n;
+                default -> {
+                    if (!Character.isDigit(unit)) {
+                        throw new CommandLine.TypeConversionException("not a duration: " + value);
+                    }
+                    yield n;
+                }
+            };
+            return Duration.ofMillis(Math.round(seconds * 1000));
+        }
+    }
+}
