@@ -36,10 +36,12 @@ final class BenchCommand implements Callable<Integer> {
                     FashionMnist.test(FashionMnist.defaultDir()), requests, progress);
             Files.createDirectories(out.toAbsolutePath().getParent());
             Bundle.JSON.writeValue(out.toFile(), r);
-            spec.commandLine().getOut().printf("ceiling %.0f img/s; service %.0f req/s (ratio %.2f), p50 %.1f ms, "
-                            + "p99 %.1f ms saturated; at %.0f req/s: p50 %.1f ms, p99 %.1f ms; failed %d, lost %d; %s%n",
-                    r.ceilingImagesPerSecond(), r.throughput(), r.ratio(), r.saturated().p50Ms(), r.saturated().p99Ms(),
-                    r.rateAt70(), r.at70().p50Ms(), r.at70().p99Ms(), r.failed(), r.lost(), out);
+            spec.commandLine().getOut().printf("ceiling %.0f img/s (batch %d, %s intra-op threads; before/after %.0f/%.0f);"
+                            + " service %.0f req/s (ratio %.2f, mean batch %.1f), p50 %.1f ms, p99 %.1f ms saturated;"
+                            + " at %.0f req/s: p50 %.1f ms, p99 %.1f ms; failed %d, lost %d; %s%n",
+                    r.ceilingImagesPerSecond(), r.maxBatch(), r.intraOpThreads(), r.ceilingRuns().get(0),
+                    r.ceilingRuns().get(1), r.throughput(), r.ratio(), r.meanBatchSize(), r.saturated().p50Ms(),
+                    r.saturated().p99Ms(), r.rateAt70(), r.at70().p50Ms(), r.at70().p99Ms(), r.failed(), r.lost(), out);
             if (r.lost() > 0) {
                 throw new SalveException("REQUESTS_LOST", r.lost() + " requests were not answered");
             }

@@ -248,6 +248,10 @@ public final class SalveService implements AutoCloseable {
         return bundle;
     }
 
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
     public int httpPort() {
         return http.localAddress().getPort();
     }
