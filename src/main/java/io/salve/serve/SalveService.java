@@ -165,16 +165,18 @@ public final class SalveService implements AutoCloseable {
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown) {
-        Duration timeout = kafka.requestTimeout();
         List<Integer> shape = bundle.metadata().inputShape();
         RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
                 bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> {
+                    // A plain future, not an ask: an ask's stage runs every non-async callback asynchronously, and
+                    // on 2 cores (common pool parallelism 1) that is a new thread per callback, i.e. per request.
+                    // The stream bounds the wait (request-timeout).
                     metrics.accepted();
-                    return AskPattern.<ReplicaPool.Command, InferenceResult>ask(pool,
-                                    replyTo -> new ReplicaPool.Infer(request, replyTo), timeout, system.scheduler())
-                            .whenComplete((result, failure) -> metrics.left());
+                    CompletableFuture<InferenceResult> result = new CompletableFuture<>();
+                    pool.tell(new ReplicaPool.Submit(request, result));
+                    return result.whenComplete((r, failure) -> metrics.left());
                 }, metrics::answered);
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
