@@ -32,6 +32,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serving throughput and latency against the model's own ceiling, in one run on one machine.
@@ -48,6 +50,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class ServeBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ServeBenchmark.class);
 
     /**
      * What the benchmark writes as JSON.
@@ -85,6 +88,16 @@ public final class ServeBenchmark {
     }
 
     public static Result run(Config base, Path workDir, ImageSet images, int requests, Progress progress) {
+        return run(base, workDir, images, requests, requests, progress);
+    }
+
+    /**
+     * @param warmup requests sent at saturation first and not measured. Per-request code paths reach C2 only after
+     *               about 10,000 requests; with a warm-up of 3,000 the JIT compilers still took half of the bench
+     *               JVM's CPU while the saturated phase was measured.
+     */
+    public static Result run(Config base, Path workDir, ImageSet images, int requests, int warmup,
+                             Progress progress) {
         Config config = ConfigFactory.parseString("""
                 salve.http.port = 0
                 salve.kafka.embedded.port = 0
@@ -92,17 +105,23 @@ public final class ServeBenchmark {
                 """.formatted(workDir.resolve("kafka"))).withFallback(base).resolve();
         ServeConfig serve = ServeConfig.from(config);
         try (SalveService service = SalveService.start(config, progress)) {
-            double before = ceiling(service, serve, images);
             KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
-            // Warm-up at saturation, not measured: the ceiling is measured warm, so is the service.
-            int warmup = Math.min(requests, 1000);
+            // Warm-up at saturation, not measured (JIT, connections, consumer group): the ceiling is measured warm,
+            // so is the service.
+            LOG.info("bench: warm-up, {} requests at once", warmup);
             measure(service, topics, images, warmup, 0, "warm-");
+            LOG.info("bench: ceiling (in-process, batch {})", serve.batching().maxBatch());
+            double before = ceiling(service, serve, images);
             long[] b0 = service.metrics().batches();
+            LOG.info("bench: saturated, {} requests at once", requests);
             Run saturated = measure(service, topics, images, requests, 0, "bench-");
             long[] b1 = service.metrics().batches();
             double rate = 0.7 * saturated.throughput();
+            LOG.info("bench: {} requests at {} req/s (70%)", requests, Math.round(rate));
             Run at70 = measure(service, topics, images, requests, rate, "demo-");
+            LOG.info("bench: ceiling again");
             double after = ceiling(service, serve, images);
+            LOG.info("bench: done");
             double ceiling = (before + after) / 2;
             return new Result(service.bundle().dir().toString(), serve.devices(), serve.batching().maxBatch(),
                     serve.batching().maxDelay().toMillis(), requests, ceiling, saturated.throughput(),
@@ -227,8 +246,11 @@ public final class ServeBenchmark {
 
     /** A consumer assigned to every partition of {@code topic}. */
     private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String topic) {
+        // Large fetches: the bench shares the service's JVM and cores, and its reading is not in the latencies (they
+        // are the records' own timestamps).
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
                 new StringDeserializer(), new ByteArrayDeserializer());
         consumer.assign(consumer.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList());

@@ -25,6 +25,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "5000", description = "Requests per phase. Default: ${DEFAULT-VALUE}.")
     int requests;
 
+    @Option(names = "--warmup", defaultValue = "10000",
+            description = "Requests sent at saturation before measuring, not counted (JIT). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
     @Option(names = "--out", defaultValue = "target/benchmarks/serve-latest.json")
     Path out;
 
@@ -33,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("salve-bench");
         try (ConsoleProgress progress = new ConsoleProgress()) {
             ServeBenchmark.Result r = ServeBenchmark.run(ConfigFactory.load(), work,
-                    FashionMnist.test(FashionMnist.defaultDir()), requests, progress);
+                    FashionMnist.test(FashionMnist.defaultDir()), requests, warmup, progress);
             Files.createDirectories(out.toAbsolutePath().getParent());
             Bundle.JSON.writeValue(out.toFile(), r);
             spec.commandLine().getOut().printf("ceiling %.0f img/s (batch %d, %s intra-op threads; before/after %.0f/%.0f);"
