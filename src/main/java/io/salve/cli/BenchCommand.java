@@ -25,6 +25,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "5000", description = "Requests per phase. Default: ${DEFAULT-VALUE}.")
     int requests;
 
+    @Option(names = "--warmup", defaultValue = "10000",
+            description = "Requests sent at saturation before measuring, not counted (JIT). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
     @Option(names = "--out", defaultValue = "target/benchmarks/serve-latest.json")
     Path out;
 
@@ -33,13 +37,15 @@ final class BenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("salve-bench");
         try (ConsoleProgress progress = new ConsoleProgress()) {
             ServeBenchmark.Result r = ServeBenchmark.run(ConfigFactory.load(), work,
-                    FashionMnist.test(FashionMnist.defaultDir()), requests, progress);
+                    FashionMnist.test(FashionMnist.defaultDir()), requests, warmup, progress);
             Files.createDirectories(out.toAbsolutePath().getParent());
             Bundle.JSON.writeValue(out.toFile(), r);
-            spec.commandLine().getOut().printf("ceiling %.0f img/s; service %.0f req/s (ratio %.2f), p50 %.1f ms, "
-                            + "p99 %.1f ms saturated; at %.0f req/s: p50 %.1f ms, p99 %.1f ms; failed %d, lost %d; %s%n",
-                    r.ceilingImagesPerSecond(), r.throughput(), r.ratio(), r.saturated().p50Ms(), r.saturated().p99Ms(),
-                    r.rateAt70(), r.at70().p50Ms(), r.at70().p99Ms(), r.failed(), r.lost(), out);
+            spec.commandLine().getOut().printf("ceiling %.0f img/s (batch %d, %s intra-op threads; before/after %.0f/%.0f);"
+                            + " service %.0f req/s (ratio %.2f, mean batch %.1f), p50 %.1f ms, p99 %.1f ms saturated;"
+                            + " at %.0f req/s: p50 %.1f ms, p99 %.1f ms; failed %d, lost %d; %s%n",
+                    r.ceilingImagesPerSecond(), r.maxBatch(), r.intraOpThreads(), r.ceilingRuns().get(0),
+                    r.ceilingRuns().get(1), r.throughput(), r.ratio(), r.meanBatchSize(), r.saturated().p50Ms(),
+                    r.saturated().p99Ms(), r.rateAt70(), r.at70().p50Ms(), r.at70().p99Ms(), r.failed(), r.lost(), out);
             if (r.lost() > 0) {
                 throw new SalveException("REQUESTS_LOST", r.lost() + " requests were not answered");
             }

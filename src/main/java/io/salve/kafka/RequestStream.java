@@ -98,8 +98,9 @@ public final class RequestStream {
                         .withBootstrapServers(bootstrap)
                         .withProperty(ProducerConfig.CLIENT_ID_CONFIG, "salve-results")
                         .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
-                        .withProperty(ProducerConfig.ACKS_CONFIG, "all")
-                        .withProperty(ProducerConfig.LINGER_MS_CONFIG, "2");
+                        .withProperty(ProducerConfig.ACKS_CONFIG, "all");
+        // linger.ms (and any other client tuning) comes from pekko.kafka.producer.kafka-clients (reference.conf):
+        // results and telemetry are keyed by request id, so they spread over every partition.
         CommitterSettings committerSettings = CommitterSettings.create(system)
                 .withMaxInterval(cfg.commitInterval());
 

@@ -3,6 +3,7 @@ package io.salve.serve;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,6 +41,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
     private final ActorRef<ReplicaPool.Command> pool;
     private final int maxAttempts;
     private final BatchModel model;
+    private final Executor replies;
 
     public static Behavior<Command> create(String name, int index, Supplier<BatchModel> models, List<String> classNames,
                                            ActorRef<ReplicaPool.Command> pool, int maxAttempts) {
@@ -62,6 +64,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
         this.classNames = classNames;
         this.pool = pool;
         this.maxAttempts = maxAttempts;
+        this.replies = context.getSystem().executionContext();
     }
 
     @Override
@@ -90,6 +93,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
             throw e;
         }
         long end = System.nanoTime();
+        InferenceResult[] results = new InferenceResult[outputs.size()];
         for (int n = 0; n < outputs.size(); n++) {
             Pending p = batch.requests().get(n);
             BatchModel.Output out = outputs.get(n);
@@ -98,14 +102,22 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
                 probabilities.add(v);
             }
             InferenceRequest r = p.request();
-            p.replyTo().tell(new InferenceResult(r.id(), out.prediction(), classNames.get(out.prediction()),
+            results[n] = new InferenceResult(r.id(), out.prediction(), classNames.get(out.prediction()),
                     probabilities, batch.head().version(), name,
                     new InferenceResult.Timings(ms(start - r.receivedNanos()), ms(end - start), ms(end - r.receivedNanos())),
-                    r.label(), null, out.latents()));
+                    r.label(), null, out.latents());
         }
         if (batch.attempt() == 0) {
             pool.tell(new ReplicaPool.BatchDone(index));
         }
+        // One task per batch hands the results over (their callbacks encode and produce): the replica's thread goes
+        // straight back to the model.
+        List<Pending> requests = batch.requests();
+        replies.execute(() -> {
+            for (int n = 0; n < results.length; n++) {
+                requests.get(n).reply().accept(results[n]);
+            }
+        });
         return this;
     }
 
@@ -118,7 +130,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
             getContext().getSelf().tell(new RunBatch(batch.requests(), batch.head(), batch.attempt() + 1));
         } else {
             Pending p = batch.requests().get(0);
-            p.replyTo().tell(InferenceResult.failure(p.request().id(), "INFERENCE_FAILED",
+            p.reply().accept(InferenceResult.failure(p.request().id(), "INFERENCE_FAILED",
                     "the model failed on this request " + maxAttempts + " times: " + cause.getMessage()));
         }
     }

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,6 +32,13 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     }
 
     public record Infer(InferenceRequest request, ActorRef<InferenceResult> replyTo) implements Command {
+    }
+
+    /**
+     * Like {@link Infer}, but the result completes {@code result} (on a dispatcher thread, never the replica's): no
+     * temporary actor, no ask timeout per request. The caller bounds the wait itself.
+     */
+    public record Submit(InferenceRequest request, CompletableFuture<InferenceResult> result) implements Command {
     }
 
     /** A new head (edit set) for every batch formed from now on. */
@@ -118,6 +126,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
+                .onMessage(Submit.class, this::onSubmit)
                 .onMessage(Infer.class, this::onInfer)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(BatchDone.class, this::onBatchDone)
@@ -129,10 +138,18 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     }
 
     private Behavior<Command> onInfer(Infer infer) {
+        return add(Pending.replyingTo(infer.request(), infer.replyTo()));
+    }
+
+    private Behavior<Command> onSubmit(Submit submit) {
+        return add(new Pending(submit.request(), submit.result()::complete));
+    }
+
+    private Behavior<Command> add(Pending pending) {
         if (buffer.isEmpty()) {
             timers.startSingleTimer(Flush.INSTANCE, settings.maxDelay());
         }
-        buffer.add(new Pending(infer.request(), infer.replyTo()));
+        buffer.add(pending);
         if (buffer.size() >= settings.maxBatch()) {
             closeBatch();
         }

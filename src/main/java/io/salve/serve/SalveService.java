@@ -145,9 +145,14 @@ public final class SalveService implements AutoCloseable {
         LOG.info("replicas on {}, batches of up to {} requests or {} ms", serve.devices(), serve.batching().maxBatch(),
                 serve.batching().maxDelay().toMillis());
         RequestCodec codec = codec(bundle, kafka);
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = request ->
-                AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo), kafka.requestTimeout(),
-                        system.scheduler());
+        // A plain future, not an ask: an ask's stage runs every non-async callback asynchronously, and on 2 cores
+        // (common pool parallelism 1) that is a new thread per callback, i.e. per request. Callers bound the wait
+        // (the stream's request-timeout, the API's infer-timeout).
+        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = request -> {
+            CompletableFuture<InferenceResult> result = new CompletableFuture<>();
+            pool.tell(new ReplicaPool.Submit(request, result));
+            return result;
+        };
         Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer) : null;
 
         Admin admin = Admin.create(adminProperties(bootstrap));
@@ -295,6 +300,10 @@ public final class SalveService implements AutoCloseable {
 
     public Bundle bundle() {
         return bundle;
+    }
+
+    public ServiceMetrics metrics() {
+        return metrics;
     }
 
     public int httpPort() {

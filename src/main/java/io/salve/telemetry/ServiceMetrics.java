@@ -93,6 +93,11 @@ public final class ServiceMetrics {
         batchSize.record(size);
     }
 
+    /** Batches formed so far and the requests in them (for the benchmark's mean batch size). */
+    public long[] batches() {
+        return new long[] {batchSize.count(), (long) batchSize.totalAmount()};
+    }
+
     /** The Prometheus text exposition of every metric. */
     public String scrape() {
         return registry.scrape();
