@@ -16,7 +16,18 @@ import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
+import io.salve.core.SaeMetrics;
+import io.salve.kafka.ConsumerLag;
+import io.salve.kafka.ObservationRecords;
+import io.salve.kafka.WindowPublisher;
+import io.salve.telemetry.ClassWindows;
+import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.ServiceMetrics;
+import io.salve.telemetry.TelemetryConfig;
+import io.salve.telemetry.TelemetryMetrics;
+import java.time.Instant;
+import org.apache.pekko.actor.Cancellable;
+import scala.concurrent.ExecutionContextExecutor;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +64,7 @@ public final class SalveService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SalveService.class);
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final ActorSystem<Guardian.Command> system;
     private final ActorRef<ReplicaPool.Command> pool;
@@ -102,12 +114,15 @@ public final class SalveService implements AutoCloseable {
         }
         LOG.info("topics: {}", kafka.topics().all());
 
+        TelemetryConfig observe = TelemetryConfig.from(config);
+        ServiceMetrics metrics = new ServiceMetrics();
+        TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
         for (String device : serve.devices()) {
-            specs.add(new ReplicaPool.ReplicaSpec(device, device,
-                    () -> models.apply(new BundleBatchModel(bundle, Device.fromName(device)))));
+            specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.apply(
+                    new BundleBatchModel(bundle, Device.fromName(device), observe.telemetry().enabled(),
+                            observe.diagnostics().enabled())))));
         }
-        ServiceMetrics metrics = new ServiceMetrics();
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
                 bundle.metadata().classNames(), ServingHead.unedited(bundle.head()), serve.batching(), metrics::batch)),
                 "salve", config);
@@ -120,7 +135,7 @@ public final class SalveService implements AutoCloseable {
             });
         }
         try {
-            return start(serve, kafka, bundle, bootstrap, system, metrics);
+            return start(serve, kafka, bundle, bootstrap, system, metrics, observe, telemetryMetrics);
         } catch (RuntimeException e) {
             shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
             throw e;
@@ -128,7 +143,8 @@ public final class SalveService implements AutoCloseable {
     }
 
     private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, String bootstrap,
-                                      ActorSystem<Guardian.Command> system, ServiceMetrics metrics) {
+                                      ActorSystem<Guardian.Command> system, ServiceMetrics metrics,
+                                      TelemetryConfig observe, TelemetryMetrics telemetryMetrics) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
@@ -150,7 +166,7 @@ public final class SalveService implements AutoCloseable {
                 () -> service.http.unbind().thenApply(u -> Done.getInstance()));
         LOG.info("HTTP on {}: /health/live, /health/ready, /metrics", service.http.localAddress());
 
-        service.startRequestStream(shutdown);
+        service.startRequestStream(shutdown, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
             DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
                     serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
@@ -164,7 +180,8 @@ public final class SalveService implements AutoCloseable {
         return service;
     }
 
-    private void startRequestStream(CoordinatedShutdown shutdown) {
+    private void startRequestStream(CoordinatedShutdown shutdown, TelemetryConfig observe,
+                                    TelemetryMetrics telemetryMetrics) {
         Duration timeout = kafka.requestTimeout();
         List<Integer> shape = bundle.metadata().inputShape();
         RequestCodec codec = new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
@@ -175,7 +192,8 @@ public final class SalveService implements AutoCloseable {
                     return AskPattern.<ReplicaPool.Command, InferenceResult>ask(pool,
                                     replyTo -> new ReplicaPool.Infer(request, replyTo), timeout, system.scheduler())
                             .whenComplete((result, failure) -> metrics.left());
-                }, metrics::answered);
+                }, windows(shutdown, observe, telemetryMetrics), new ObservationRecords(observe, kafka.topics(),
+                        telemetryMetrics));
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",
@@ -187,6 +205,51 @@ public final class SalveService implements AutoCloseable {
                 shutdown.runAll(CoordinatedShutdown.unknownReason());
             }
         });
+    }
+
+    /**
+     * The aggregation windows and their timers, and the consumer-lag poll; returns what the stream tells each
+     * result (metrics, then the windows).
+     */
+    private java.util.function.Consumer<InferenceResult> windows(CoordinatedShutdown shutdown, TelemetryConfig observe,
+                                                                 TelemetryMetrics telemetryMetrics) {
+        int classes = bundle.metadata().classNames().size();
+        Instant now = Instant.now();
+        FeatureWindows features = observe.telemetry().enabled() && bundle.hasSae()
+                ? new FeatureWindows(classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
+                : null;
+        ClassWindows perClass = observe.diagnostics().enabled()
+                ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
+        WindowPublisher publisher = new WindowPublisher(bootstrap, kafka.topics(), features, perClass,
+                telemetryMetrics);
+        List<Cancellable> timers = new ArrayList<>();
+        ExecutionContextExecutor ec = system.executionContext();
+        if (features != null) {
+            Duration w = observe.telemetry().window();
+            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishFeatures, ec));
+        }
+        if (perClass != null) {
+            Duration w = observe.diagnostics().window();
+            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishClasses, ec));
+        }
+        timers.add(system.scheduler().scheduleAtFixedRate(LAG_INTERVAL, LAG_INTERVAL, () ->
+                ConsumerLag.of(admin, kafka.groupId(), kafka.topics().requests())
+                        .thenAccept(telemetryMetrics::consumerLag), ec));
+        // After the requests are drained, so the last window holds every answered request.
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "publish-last-windows", () -> {
+            timers.forEach(Cancellable::cancel);
+            publisher.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        return result -> {
+            metrics.answered(result);
+            if (features != null) {
+                features.add(result);
+            }
+            if (perClass != null) {
+                perClass.add(result);
+            }
+        };
     }
 
     /** The name requests may give in their {@code model} field: the bundle directory's name. */
