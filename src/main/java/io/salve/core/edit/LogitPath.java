@@ -14,47 +14,58 @@ import java.util.List;
 public final class LogitPath {
 
     private final double[] starts;
-    private final double[][] value;
-    private final double[][] slope;
+    /** Segment-major: segment p, class k at {@code p * classes + k}. */
+    private final double[] value;
+    private final double[] slope;
+    private final int classes;
 
-    LogitPath(double[] starts, double[][] value, double[][] slope) {
+    LogitPath(double[] starts, double[] value, double[] slope, int classes) {
         this.starts = starts;
         this.value = value;
         this.slope = slope;
+        this.classes = classes;
     }
 
     public int classes() {
-        return value[0].length;
+        return classes;
+    }
+
+    private double value(int p, int k) {
+        return value[p * classes + k];
+    }
+
+    private double slope(int p, int k) {
+        return slope[p * classes + k];
     }
 
     /** The logits at {@code alpha >= 0}. */
     public double[] at(double alpha) {
         int p = segment(alpha);
-        double[] z = value[p].clone();
+        double[] z = new double[classes];
         for (int k = 0; k < z.length; k++) {
-            z[k] += slope[p][k] * (alpha - starts[p]);
+            z[k] = value(p, k) + slope(p, k) * (alpha - starts[p]);
         }
         return z;
     }
 
     /** The unedited logit of class {@code k}. */
     public double initialLogit(int k) {
-        return value[0][k];
+        return value(0, k);
     }
 
     /** {@code dz_k/dalpha} at alpha = 0 ({@code -R_k} for a suppression). */
     public double initialSlope(int k) {
-        return slope[0][k];
+        return slope(0, k);
     }
 
     /** The unedited prediction (first class on ties, as {@link io.salve.core.Head#predict}). */
     public int initialClass() {
-        return Maths.argmax(value[0]);
+        return Maths.argmax(Arrays.copyOf(value, classes));
     }
 
     /** {@code inf{alpha >= 0 : z_k(alpha) < 0}}: where class k's logit crosses zero; +inf if it never does. */
     public double zeroCrossing(int k) {
-        return firstNegative(1, (w, p) -> value[p][k], (w, p) -> slope[p][k]).alpha();
+        return firstNegative(1, (w, p) -> value(p, k), (w, p) -> slope(p, k)).alpha();
     }
 
     /**
@@ -63,8 +74,8 @@ public final class LogitPath {
      */
     public Crossing overtaken(int k) {
         // Class k against itself is the constant 1, which never turns negative.
-        return firstNegative(classes(), (c, p) -> c == k ? 1 : value[p][k] - value[p][c],
-                (c, p) -> c == k ? 0 : slope[p][k] - slope[p][c]);
+        return firstNegative(classes, (c, p) -> c == k ? 1 : value(p, k) - value(p, c),
+                (c, p) -> c == k ? 0 : slope(p, k) - slope(p, c));
     }
 
     /** Which of several functions crossed first ({@code which}, -1 for none), and where. */
@@ -91,8 +102,8 @@ public final class LogitPath {
                     continue;
                 }
                 // k stays ahead of other while h(alpha) = h0 + hs (alpha - start) >= 0.
-                double h0 = value[p][k] - value[p][other];
-                double hs = slope[p][k] - slope[p][other];
+                double h0 = value(p, k) - value(p, other);
+                double hs = slope(p, k) - slope(p, other);
                 if (hs > 0) {
                     lo = Math.max(lo, starts[p] - h0 / hs);
                 } else if (hs < 0) {
