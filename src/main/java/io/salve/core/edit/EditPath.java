@@ -18,6 +18,8 @@ public final class EditPath {
     private final Head base;
     private final boolean[] target;
     private final double[][] slope;
+    /** {@link #slope} transposed ({@code M x K}), so that a closing gate's terms are read contiguously. */
+    private final double[][] slopeByDim;
     private final double[] biasSlope;
     /** Per dimension, the alpha at which its gate closes; +inf where it never does. */
     private final double[] closesAt;
@@ -29,6 +31,12 @@ public final class EditPath {
         this.base = base;
         this.target = target;
         this.slope = slope;
+        this.slopeByDim = new double[closesAt.length][target.length];
+        for (int i = 0; i < target.length; i++) {
+            for (int j = 0; j < closesAt.length; j++) {
+                slopeByDim[j][i] = slope[i][j];
+            }
+        }
         this.biasSlope = biasSlope;
         this.closesAt = closesAt;
         this.breakpoints = Arrays.stream(closesAt).filter(Double::isFinite).distinct().sorted().toArray();
@@ -148,11 +156,12 @@ public final class EditPath {
         for (int p = segments - 2; p >= 0; p--) {
             int at = p * k;
             System.arraycopy(slopes, at + k, slopes, at, k);
-            for (int i = 0; i < k; i++) {
-                if (target[i]) {
-                    for (int j : closing[p]) {
-                        slopes[at + i] += slope[i][j] * a[j];
-                    }
+            // Rows off target have zero slopes, so adding their terms changes nothing.
+            for (int j : closing[p]) {
+                double aj = a[j];
+                double[] col = slopeByDim[j];
+                for (int i = 0; i < k; i++) {
+                    slopes[at + i] += col[i] * aj;
                 }
             }
         }

@@ -65,7 +65,7 @@ public final class LogitPath {
 
     /** {@code inf{alpha >= 0 : z_k(alpha) < 0}}: where class k's logit crosses zero; +inf if it never does. */
     public double zeroCrossing(int k) {
-        return firstNegative(1, (w, p) -> value(p, k), (w, p) -> slope(p, k)).alpha();
+        return firstNegative(k, false).alpha();
     }
 
     /**
@@ -73,19 +73,11 @@ public final class LogitPath {
      * over {@code c != k}) and that class (the lowest index on a tie); {@code (-1, +inf)} if none ever does.
      */
     public Crossing overtaken(int k) {
-        // Class k against itself is the constant 1, which never turns negative.
-        return firstNegative(classes, (c, p) -> c == k ? 1 : value(p, k) - value(p, c),
-                (c, p) -> c == k ? 0 : slope(p, k) - slope(p, c));
+        return firstNegative(k, true);
     }
 
     /** Which of several functions crossed first ({@code which}, -1 for none), and where. */
     public record Crossing(int which, double alpha) {
-    }
-
-    /** A piecewise-affine function's value or slope at the start of segment p; {@code which} picks the function. */
-    @FunctionalInterface
-    private interface PerSegment {
-        double at(int which, int p);
     }
 
     /**
@@ -127,16 +119,23 @@ public final class LogitPath {
     }
 
     /**
-     * The first alpha at which any of {@code count} continuous piecewise-affine functions turns negative, solved
-     * segment by segment and stopping at the first segment where one does.
+     * The first alpha at which a continuous piecewise-affine function turns negative, solved segment by segment and
+     * stopping at the first segment where one does: {@code z_k} itself, or ({@code againstOthers}) each
+     * {@code z_k - z_c}, {@code c != k}, reporting which {@code c}. Plain loops, no per-value calls: this runs per
+     * served request under a suppression.
      */
-    private Crossing firstNegative(int count, PerSegment valueAt, PerSegment slopeAt) {
+    private Crossing firstNegative(int k, boolean againstOthers) {
+        int count = againstOthers ? classes : 1;
         for (int p = 0; p < starts.length; p++) {
+            int at = p * classes;
             int which = -1;
             double first = Double.POSITIVE_INFINITY;
             for (int w = 0; w < count; w++) {
-                double h0 = valueAt.at(w, p);
-                double hs = slopeAt.at(w, p);
+                if (againstOthers && w == k) {
+                    continue;
+                }
+                double h0 = againstOthers ? value[at + k] - value[at + w] : value[at + k];
+                double hs = againstOthers ? slope[at + k] - slope[at + w] : slope[at + k];
                 double root = h0 < 0 ? starts[p] : hs < 0 ? starts[p] + h0 / -hs : Double.POSITIVE_INFINITY;
                 if (root <= end(p) && root < first) {
                     which = w;
