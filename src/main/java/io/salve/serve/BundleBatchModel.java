@@ -90,11 +90,14 @@ public final class BundleBatchModel implements BatchModel {
         if (!diagnostics) {
             return new Observation(z, summary, prediction, List.of());
         }
-        int unedited = head.base() == head.head() ? prediction : head.base().predict(activation);
         List<Observation.Diagnosis> diagnoses = new ArrayList<>(head.suppressions().size());
         for (SuppressionProbe probe : head.suppressions()) {
             diagnoses.add(probe.diagnose(activation));
         }
+        // A first edit's path starts at the unedited head, so its diagnosis already knows the unedited prediction.
+        int unedited = head.base() == head.head() ? prediction
+                : !diagnoses.isEmpty() && head.suppressions().get(0).path().base() == head.base()
+                ? diagnoses.get(0).predicted() : head.base().predict(activation);
         return new Observation(z, summary, unedited, diagnoses);
     }
 

@@ -220,8 +220,8 @@ public final class SalveService implements AutoCloseable {
                 : null;
         ClassWindows perClass = observe.diagnostics().enabled()
                 ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
-        WindowPublisher publisher = new WindowPublisher(bootstrap, kafka.topics(), features, perClass,
-                telemetryMetrics);
+        WindowPublisher publisher = features == null && perClass == null ? null
+                : new WindowPublisher(bootstrap, kafka.topics(), features, perClass, telemetryMetrics);
         List<Cancellable> timers = new ArrayList<>();
         ExecutionContextExecutor ec = system.executionContext();
         if (features != null) {
@@ -238,7 +238,9 @@ public final class SalveService implements AutoCloseable {
         // After the requests are drained, so the last window holds every answered request.
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "publish-last-windows", () -> {
             timers.forEach(Cancellable::cancel);
-            publisher.close();
+            if (publisher != null) {
+                publisher.close();
+            }
             return CompletableFuture.completedFuture(Done.getInstance());
         });
         return result -> {

@@ -40,7 +40,9 @@ public record ServingHead(Head head, long version, EditSet edits, Head base, Lis
      */
     public static ServingHead of(Bundle bundle, EditSet edits, long version) {
         if (edits.edits().isEmpty()) {
-            return new ServingHead(bundle.head(), version, edits, bundle.head());
+            // The same instance twice: replicas then know there is nothing to diagnose.
+            Head base = bundle.head();
+            return new ServingHead(base, version, edits, base);
         }
         if (!bundle.hasSae()) {
             throw new SalveException("NO_SAE", "the bundle has no SAE, so it cannot be edited");
