@@ -6,6 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.Progress;
+import io.salve.core.edit.Direction;
+import io.salve.core.edit.Edit;
+import io.salve.core.edit.EditMethod;
+import io.salve.core.edit.EditSet;
+import io.salve.model.Bundle;
+import io.salve.serve.ReplicaPool;
+import java.nio.file.Files;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.salve.data.ImageSet;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.KafkaConfig;
@@ -19,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -91,6 +100,87 @@ public final class ServeBenchmark {
                     saturated.throughput() / ceiling, saturated.latency(), rate, at70.throughput(), at70.latency(),
                     saturated.failed() + at70.failed(), saturated.lost() + at70.lost());
         }
+    }
+
+    /**
+     * Saturated throughput under each telemetry setting, in one run, under the same suppression edit.
+     *
+     * @param variants in the order of {@link #COST_VARIANTS}; the first is the baseline
+     */
+    public record TelemetryCost(String edit, int requests, List<Variant> variants, int failed, int lost) {
+    }
+
+    /**
+     * @param throughput req/s, one per round
+     * @param cost       {@code 1 - median / median of the baseline}
+     */
+    public record Variant(String name, String config, List<Double> throughput, double median, double cost) {
+    }
+
+    /** What a cost run compares: name and configuration overrides. */
+    static final Map<String, String> COST_VARIANTS = new LinkedHashMap<>();
+
+    static {
+        COST_VARIANTS.put("off", "salve.telemetry.enabled = false, salve.diagnostics.enabled = false");
+        COST_VARIANTS.put("on, no per-request records", "salve.telemetry.sample-rate = 0, "
+                + "salve.diagnostics.sample-rate = 0");
+        COST_VARIANTS.put("on", "salve.telemetry.enabled = true, salve.diagnostics.enabled = true");
+    }
+
+    /**
+     * Telemetry's cost: {@code rounds} rounds, each starting the service once per {@link #COST_VARIANTS} entry
+     * (rotating which goes first, so a drift in the machine's load hits all alike), serving the same suppression edit
+     * (class 0's dominant feature at alpha 4, so diagnostics have work to do); each measures saturated throughput
+     * after a warm-up of {@code requests / 4}.
+     */
+    public static TelemetryCost telemetryCost(Config base, Path workDir, ImageSet images, int requests, int rounds,
+                                              Progress progress) {
+        List<String> names = new ArrayList<>(COST_VARIANTS.keySet());
+        Map<String, List<Double>> measured = new LinkedHashMap<>();
+        names.forEach(n -> measured.put(n, new ArrayList<>()));
+        String edit = null;
+        int failed = 0;
+        int lost = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get((round + i) % names.size());
+                Config config = ConfigFactory.parseString(COST_VARIANTS.get(name)).withFallback(ConfigFactory.parseString("""
+                        salve.http.port = 0
+                        salve.kafka.embedded.port = 0
+                        salve.kafka.embedded.data-dir = "%s"
+                        """.formatted(workDir.resolve("kafka-" + round + "-" + i)))).withFallback(base).resolve();
+                try (SalveService service = SalveService.start(config, progress)) {
+                    Edit suppression = benchEdit(service.bundle());
+                    edit = suppression.toString();
+                    AskPattern.<ReplicaPool.Command, Long>ask(service.pool(), ack -> new ReplicaPool.SwapHead(
+                                    ServingHead.of(service.bundle(), EditSet.of(suppression), 1), ack),
+                            Duration.ofSeconds(60), service.system().scheduler()).toCompletableFuture().join();
+                    KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
+                    measure(service, topics, images, Math.max(1, requests / 4), 0, "warm-");
+                    Run run = measure(service, topics, images, requests, 0, "bench-");
+                    measured.get(name).add(run.throughput());
+                    failed += run.failed();
+                    lost += run.lost();
+                }
+            }
+        }
+        double baseline = median(measured.get(names.get(0)));
+        List<Variant> variants = names.stream().map(n -> new Variant(n, COST_VARIANTS.get(n), measured.get(n),
+                median(measured.get(n)), 1 - median(measured.get(n)) / baseline)).toList();
+        return new TelemetryCost(edit, requests, variants, failed, lost);
+    }
+
+    /** Suppression of class 0's dominant feature (from the bundle's catalog; feature 0 without one) at alpha 4. */
+    private static Edit benchEdit(Bundle bundle) {
+        int feature = Files.isRegularFile(bundle.file("catalog.json"))
+                ? bundle.readJson("catalog.json", JsonNode.class).at("/classes/0/dominantFeature").asInt(0) : 0;
+        return new Edit(feature, EditMethod.SALVE, Direction.SUPPRESS, 4.0, List.of());
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length == 0 ? Double.NaN
+                : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** Images per second through one replica's batch computation, after warm-up. */
