@@ -3,33 +3,31 @@ package io.salve.serve;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.salve.core.Progress;
+import io.salve.core.SaeMetrics;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.http.HealthRoutes;
 import io.salve.http.MetricsRoutes;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.EmbeddedKafka;
+import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.KafkaConfig;
+import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
+import io.salve.kafka.WindowPublisher;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
-import io.salve.core.SaeMetrics;
-import io.salve.kafka.ConsumerLag;
-import io.salve.kafka.ObservationRecords;
-import io.salve.kafka.WindowPublisher;
 import io.salve.telemetry.ClassWindows;
 import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.ServiceMetrics;
 import io.salve.telemetry.TelemetryConfig;
 import io.salve.telemetry.TelemetryMetrics;
-import java.time.Instant;
-import org.apache.pekko.actor.Cancellable;
-import scala.concurrent.ExecutionContextExecutor;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +39,7 @@ import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -51,6 +50,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The running service: broker (embedded or external), topics, the actor system with its replicas, the Kafka request
@@ -98,6 +98,7 @@ public final class SalveService implements AutoCloseable {
     public static SalveService start(Config config, Progress progress, UnaryOperator<BatchModel> models) {
         ServeConfig serve = ServeConfig.from(config);
         KafkaConfig kafka = KafkaConfig.from(config);
+        TelemetryConfig observe = TelemetryConfig.from(config);
         EngineCheck.check(serve.engine(), serve.devices());
         Bundle bundle = openBundle(serve, progress);
 
@@ -114,7 +115,6 @@ public final class SalveService implements AutoCloseable {
         }
         LOG.info("topics: {}", kafka.topics().all());
 
-        TelemetryConfig observe = TelemetryConfig.from(config);
         ServiceMetrics metrics = new ServiceMetrics();
         TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
