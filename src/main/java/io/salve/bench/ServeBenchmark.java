@@ -6,6 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.Progress;
+import io.salve.core.edit.Direction;
+import io.salve.core.edit.Edit;
+import io.salve.core.edit.EditMethod;
+import io.salve.core.edit.EditSet;
+import io.salve.model.Bundle;
+import io.salve.serve.ReplicaPool;
+import java.nio.file.Files;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.salve.data.ImageSet;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.KafkaConfig;
@@ -19,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -61,12 +70,13 @@ public final class ServeBenchmark {
      *                               ceiling alike
      * @param warmupRequests         requests sent at saturation before measuring (JIT, connections), not counted
      * @param meanBatchSize          requests per micro-batch while saturated
+     * @param edit                   the edit set served (one suppression, so the diagnostics run) and used by the ceiling
      */
     public record Result(String bundle, List<String> devices, int maxBatch, long maxDelayMs, int requests,
                          double ceilingImagesPerSecond, double throughput, double ratio, Latency saturated,
                          double rateAt70, double throughputAt70, Latency at70, int failed, int lost,
                          List<Double> ceilingRuns, String intraOpThreads, String interOpThreads, int warmupRequests,
-                         double meanBatchSize) {
+                         double meanBatchSize, String edit) {
     }
 
     public record Latency(double p50Ms, double p90Ms, double p99Ms, double maxMs) {
@@ -98,20 +108,18 @@ public final class ServeBenchmark {
      */
     public static Result run(Config base, Path workDir, ImageSet images, int requests, int warmup,
                              Progress progress) {
-        Config config = ConfigFactory.parseString("""
-                salve.http.port = 0
-                salve.kafka.embedded.port = 0
-                salve.kafka.embedded.data-dir = "%s"
-                """.formatted(workDir.resolve("kafka"))).withFallback(base).resolve();
+        Config config = onFreePorts(workDir, "").withFallback(base).resolve();
         ServeConfig serve = ServeConfig.from(config);
         try (SalveService service = SalveService.start(config, progress)) {
+            // Served under one suppression, so that the diagnostics run for every request as they would in use.
+            ServingHead head = suppress(service);
             KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
             // Warm-up at saturation, not measured (JIT, connections, consumer group): the ceiling is measured warm,
             // so is the service.
             LOG.info("bench: warm-up, {} requests at once", warmup);
             measure(service, topics, images, warmup, 0, "warm-");
             LOG.info("bench: ceiling (in-process, batch {})", serve.batching().maxBatch());
-            double before = ceiling(service, serve, images);
+            double before = ceiling(service, serve, images, head);
             long[] b0 = service.metrics().batches();
             LOG.info("bench: saturated, {} requests at once", requests);
             Run saturated = measure(service, topics, images, requests, 0, "bench-");
@@ -120,7 +128,7 @@ public final class ServeBenchmark {
             LOG.info("bench: {} requests at {} req/s (70%)", requests, Math.round(rate));
             Run at70 = measure(service, topics, images, requests, rate, "demo-");
             LOG.info("bench: ceiling again");
-            double after = ceiling(service, serve, images);
+            double after = ceiling(service, serve, images, head);
             LOG.info("bench: done");
             double ceiling = (before + after) / 2;
             return new Result(service.bundle().dir().toString(), serve.devices(), serve.batching().maxBatch(),
@@ -129,12 +137,105 @@ public final class ServeBenchmark {
                     saturated.failed() + at70.failed(), saturated.lost() + at70.lost(), List.of(before, after),
                     System.getProperty("ai.djl.pytorch.num_threads", "default"),
                     System.getProperty("ai.djl.pytorch.num_interop_threads", "default"), warmup,
-                    b1[0] > b0[0] ? (double) (b1[1] - b0[1]) / (b1[0] - b0[0]) : Double.NaN);
+                    b1[0] > b0[0] ? (double) (b1[1] - b0[1]) / (b1[0] - b0[0]) : Double.NaN,
+                    head.edits().toString());
         }
     }
 
-    /** Images per second through one replica's batch computation, after warm-up. */
-    private static double ceiling(SalveService service, ServeConfig serve, ImageSet images) {
+    /**
+     * Saturated throughput under each telemetry setting, in one run, under the same suppression edit.
+     *
+     * @param variants in the order of {@link #COST_VARIANTS}; the first is the baseline
+     */
+    public record TelemetryCost(String edit, int requests, List<Variant> variants, int failed, int lost) {
+    }
+
+    /**
+     * @param throughput req/s, one per round
+     * @param cost       {@code 1 - median / median of the baseline}
+     */
+    public record Variant(String name, String config, List<Double> throughput, double median, double cost) {
+    }
+
+    /** What a cost run compares: name and configuration overrides. */
+    static final Map<String, String> COST_VARIANTS = new LinkedHashMap<>();
+
+    static {
+        COST_VARIANTS.put("off", "salve.telemetry.enabled = false, salve.diagnostics.enabled = false");
+        COST_VARIANTS.put("on, no per-request records", "salve.telemetry.sample-rate = 0, "
+                + "salve.diagnostics.sample-rate = 0");
+        COST_VARIANTS.put("on", "salve.telemetry.enabled = true, salve.diagnostics.enabled = true");
+    }
+
+    /**
+     * Telemetry's cost: {@code rounds} rounds, each starting the service once per {@link #COST_VARIANTS} entry
+     * (rotating which goes first, so a drift in the machine's load hits all alike), serving the same suppression edit
+     * (class 0's dominant feature at alpha 4, so diagnostics have work to do); each measures saturated throughput
+     * after a warm-up of {@code requests / 4}.
+     */
+    public static TelemetryCost telemetryCost(Config base, Path workDir, ImageSet images, int requests, int rounds,
+                                              Progress progress) {
+        List<String> names = new ArrayList<>(COST_VARIANTS.keySet());
+        Map<String, List<Double>> measured = new LinkedHashMap<>();
+        names.forEach(n -> measured.put(n, new ArrayList<>()));
+        String edit = null;
+        int failed = 0;
+        int lost = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get((round + i) % names.size());
+                Config config = ConfigFactory.parseString(COST_VARIANTS.get(name))
+                        .withFallback(onFreePorts(workDir, "-" + round + "-" + i)).withFallback(base).resolve();
+                try (SalveService service = SalveService.start(config, progress)) {
+                    edit = suppress(service).edits().toString();
+                    KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
+                    measure(service, topics, images, Math.max(1, requests / 4), 0, "warm-");
+                    Run run = measure(service, topics, images, requests, 0, "bench-");
+                    measured.get(name).add(run.throughput());
+                    failed += run.failed();
+                    lost += run.lost();
+                }
+            }
+        }
+        double baseline = median(measured.get(names.get(0)));
+        List<Variant> variants = names.stream().map(n -> new Variant(n, COST_VARIANTS.get(n), measured.get(n),
+                median(measured.get(n)), 1 - median(measured.get(n)) / baseline)).toList();
+        return new TelemetryCost(edit, requests, variants, failed, lost);
+    }
+
+    /** Free ports, and a broker and an edit journal of its own in {@code workDir} (a running service keeps its own). */
+    private static Config onFreePorts(Path workDir, String suffix) {
+        return ConfigFactory.parseString("""
+                salve.http.port = 0
+                salve.kafka.embedded.port = 0
+                salve.kafka.embedded.data-dir = "%s"
+                salve.edits.h2.dir = "%s"
+                """.formatted(workDir.resolve("kafka" + suffix), workDir.resolve("journal" + suffix).toAbsolutePath()));
+    }
+
+    /** Puts {@link #benchEdit} into the replicas (as edit version 1) and returns the head they serve. */
+    private static ServingHead suppress(SalveService service) {
+        ServingHead head = ServingHead.of(service.bundle(), EditSet.of(benchEdit(service.bundle())), 1);
+        AskPattern.<ReplicaPool.Command, Long>ask(service.pool(), ack -> new ReplicaPool.SwapHead(head, ack),
+                Duration.ofSeconds(60), service.system().scheduler()).toCompletableFuture().join();
+        return head;
+    }
+
+    /** Suppression of class 0's dominant feature (from the bundle's catalog; feature 0 without one) at alpha 4. */
+    private static Edit benchEdit(Bundle bundle) {
+        int feature = Files.isRegularFile(bundle.file("catalog.json"))
+                ? bundle.readJson("catalog.json", JsonNode.class).at("/classes/0/dominantFeature").asInt(0) : 0;
+        return new Edit(feature, EditMethod.SALVE, Direction.SUPPRESS, 4.0, List.of());
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length == 0 ? Double.NaN
+                : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** Images per second through one replica's batch computation under {@code head}, after warm-up. */
+    private static double ceiling(SalveService service, ServeConfig serve, ImageSet images, ServingHead head) {
         int batch = serve.batching().maxBatch();
         List<float[]> pixels = new ArrayList<>();
         for (int n = 0; n < batch; n++) {
@@ -144,7 +245,6 @@ public final class ServeBenchmark {
             }
             pixels.add(p);
         }
-        ServingHead head = ServingHead.unedited(service.bundle().head());
         try (BundleBatchModel model = new BundleBatchModel(service.bundle(), Device.fromName(serve.devices().get(0)))) {
             for (int i = 0; i < 20; i++) {
                 model.run(pixels, head);

@@ -1,5 +1,6 @@
 package io.salve.cli;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.salve.bench.ServeBenchmark;
 import io.salve.core.SalveException;
@@ -32,11 +33,33 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "target/benchmarks/serve-latest.json")
     Path out;
 
+    @Option(names = "--telemetry-cost", defaultValue = "0", paramLabel = "ROUNDS",
+            description = "Instead: saturated throughput with telemetry and diagnostics off, on without per-request records, "
+                    + "and on, ROUNDS times each, side by side under one suppression edit; writes telemetry-cost.json "
+                    + "next to --out.")
+    int telemetryCost;
+
     @Override
     public Integer call() throws IOException {
         Path work = Files.createTempDirectory("salve-bench");
+        // Unresolved reference: the benchmark's overrides (ports, broker and journal directories) must reach the
+        // settings derived from them.
+        Config base = ConfigFactory.systemProperties().withFallback(ConfigFactory.defaultReferenceUnresolved());
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            ServeBenchmark.Result r = ServeBenchmark.run(ConfigFactory.load(), work,
+            if (telemetryCost > 0) {
+                ServeBenchmark.TelemetryCost c = ServeBenchmark.telemetryCost(base, work,
+                        FashionMnist.test(FashionMnist.defaultDir()), requests, telemetryCost, progress);
+                Path file = out.toAbsolutePath().resolveSibling("telemetry-cost.json");
+                Files.createDirectories(file.getParent());
+                Bundle.JSON.writeValue(file.toFile(), c);
+                for (ServeBenchmark.Variant v : c.variants()) {
+                    spec.commandLine().getOut().printf("%-28s median %4.0f req/s (cost %5.1f%%)  rounds %s%n", v.name(),
+                            v.median(), 100 * v.cost(), v.throughput());
+                }
+                spec.commandLine().getOut().printf("failed %d, lost %d; %s%n", c.failed(), c.lost(), file);
+                return 0;
+            }
+            ServeBenchmark.Result r = ServeBenchmark.run(base, work,
                     FashionMnist.test(FashionMnist.defaultDir()), requests, warmup, progress);
             Files.createDirectories(out.toAbsolutePath().getParent());
             Bundle.JSON.writeValue(out.toFile(), r);

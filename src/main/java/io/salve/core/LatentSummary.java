@@ -1,9 +1,7 @@
 package io.salve.core;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * What one input does to the SAE's features, compactly: its {@code k} strongest latents (by |z|, strongest first)
@@ -19,15 +17,34 @@ public record LatentSummary(List<Latent> top, int l0) {
     }
 
     public static LatentSummary of(float[] z, int k, double threshold) {
-        List<Latent> top = new ArrayList<>();
-        IntStream.range(0, z.length).boxed()
-                .sorted(Comparator.comparingDouble((Integer l) -> -Math.abs(z[l])))
-                .limit(k).forEach(l -> top.add(new Latent(l, z[l])));
+        // A k-slot insertion sort: this runs for every served request, so no boxing and no full sort of z.
+        int size = Math.min(k, z.length);
+        int[] index = new int[size];
+        float[] magnitude = new float[size];
+        int filled = 0;
         int l0 = 0;
-        for (float v : z) {
-            if (Math.abs(v) > threshold) {
+        for (int l = 0; l < z.length; l++) {
+            float m = Math.abs(z[l]);
+            if (m > threshold) {
                 l0++;
             }
+            if (size == 0 || (filled == size && !(m > magnitude[size - 1]))) {
+                continue;
+            }
+            // Strictly greater moves ahead, so equal magnitudes keep index order.
+            int at = Math.min(filled, size - 1);
+            while (at > 0 && m > magnitude[at - 1]) {
+                index[at] = index[at - 1];
+                magnitude[at] = magnitude[at - 1];
+                at--;
+            }
+            index[at] = l;
+            magnitude[at] = m;
+            filled = Math.min(size, filled + 1);
+        }
+        List<Latent> top = new ArrayList<>(filled);
+        for (int i = 0; i < filled; i++) {
+            top.add(new Latent(index[i], z[index[i]]));
         }
         return new LatentSummary(top, l0);
     }

@@ -28,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -82,6 +83,19 @@ public final class RequestStream {
                                                        RequestCodec codec,
                                                        Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
                                                        java.util.function.Consumer<InferenceResult> results) {
+        return start(system, cfg, bootstrap, codec, infer, results, result -> List.of());
+    }
+
+    /**
+     * As above, with {@code observations}: the telemetry and diagnostics records of a successful result, produced with
+     * it under the same offset ({@link ObservationRecords}).
+     */
+    public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
+                                                       RequestCodec codec,
+                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                                       java.util.function.Consumer<InferenceResult> results,
+                                                       Function<InferenceResult, List<ProducerRecord<String, byte[]>>>
+                                                               observations) {
         ConsumerSettings<String, byte[]> consumerSettings =
                 ConsumerSettings.create(system, new StringDeserializer(), new ByteArrayDeserializer())
                         .withBootstrapServers(bootstrap)
@@ -105,7 +119,7 @@ public final class RequestStream {
                 .withMaxInterval(cfg.commitInterval());
 
         Executor executor = system.executionContext();
-        Handler handler = new Handler(cfg, codec, infer, executor, results);
+        Handler handler = new Handler(cfg, codec, infer, executor, results, observations);
         LOG.info("consuming {} (group {}) at {}, results to {}, max {} in flight", cfg.topics().requests(),
                 cfg.groupId(), bootstrap, cfg.topics().results(), cfg.maxInFlight());
         return Consumer.committableSource(consumerSettings, Subscriptions.topics(cfg.topics().requests()))
@@ -123,15 +137,18 @@ public final class RequestStream {
         private final Function<InferenceRequest, CompletionStage<InferenceResult>> infer;
         private final Executor executor;
         private final java.util.function.Consumer<InferenceResult> results;
+        private final Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations;
 
         Handler(KafkaConfig cfg, RequestCodec codec,
                 Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Executor executor,
-                java.util.function.Consumer<InferenceResult> results) {
+                java.util.function.Consumer<InferenceResult> results,
+                Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations) {
             this.cfg = cfg;
             this.codec = codec;
             this.infer = infer;
             this.executor = executor;
             this.results = results;
+            this.observations = observations;
         }
 
         CompletionStage<ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable>> handle(
@@ -198,12 +215,15 @@ public final class RequestStream {
             results.accept(result);
             ProducerRecord<String, byte[]> answer = new ProducerRecord<>(cfg.topics().results(), request.id(),
                     ResultCodec.encode(result));
-            if (result.failed() || result.latents() == null) {
+            List<ProducerRecord<String, byte[]>> observed = observations.apply(result);
+            if (observed.isEmpty()) {
                 return ProducerMessage.single(answer, offset);
             }
-            // Telemetry rides with the result under the same offset: at-least-once for both.
-            return ProducerMessage.multi(List.of(answer, new ProducerRecord<>(cfg.topics().telemetry(), request.id(),
-                    ResultCodec.telemetry(result))), offset);
+            // Telemetry and diagnostics ride with the result under the same offset: at-least-once for all.
+            List<ProducerRecord<String, byte[]>> all = new ArrayList<>(1 + observed.size());
+            all.add(answer);
+            all.addAll(observed);
+            return ProducerMessage.multi(all, offset);
         }
 
         private ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable> rejected(

@@ -1,6 +1,5 @@
 package io.salve.serve;
 
-import io.salve.core.LatentSummary;
 import java.util.List;
 
 /**
@@ -12,9 +11,9 @@ public interface BatchModel extends AutoCloseable {
     /**
      * Per-request output of one batch, in request order.
      *
-     * @param latents the SAE's strongest latents and L0 (null when the bundle has no SAE)
+     * @param observed latents and diagnostics for telemetry (null when neither is computed)
      */
-    record Output(int prediction, float[] probabilities, float[] activation, LatentSummary latents) {
+    record Output(int prediction, float[] probabilities, float[] activation, Observation observed) {
     }
 
     List<Output> run(List<float[]> pixels, ServingHead head);

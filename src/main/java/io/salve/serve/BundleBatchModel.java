@@ -18,6 +18,8 @@ import java.util.List;
 /**
  * A bundle's backbone on one device, plus its SAE. The head is applied in plain Java from the {@link ServingHead} of
  * each batch (K x M is tiny next to the backbone), which is what lets edits swap without touching the network.
+ * In the same pass, per request and only when asked for: the SAE latents (telemetry), the unedited head's prediction
+ * and each active suppression's diagnosis (diagnostics) — all K x M or d x M work on the activation already at hand.
  */
 public final class BundleBatchModel implements BatchModel {
 
@@ -28,11 +30,24 @@ public final class BundleBatchModel implements BatchModel {
     private final Sae sae;
     private final BundleMetadata metadata;
     private final Shape imageShape;
+    private final boolean diagnostics;
+    private final double firingThreshold;
 
+    /** With telemetry latents and diagnostics. */
     public BundleBatchModel(Bundle bundle, Device device) {
+        this(bundle, device, true, true);
+    }
+
+    /**
+     * @param latents     compute SAE latents per request (telemetry)
+     * @param diagnostics compute the unedited prediction and suppression diagnoses per request
+     */
+    public BundleBatchModel(Bundle bundle, Device device, boolean latents, boolean diagnostics) {
         this.metadata = bundle.metadata();
         this.imageShape = bundle.imageShape();
-        this.sae = bundle.hasSae() ? bundle.sae() : null;
+        this.sae = latents && bundle.hasSae() ? bundle.sae() : null;
+        this.firingThreshold = sae == null ? 0 : SaeMetrics.firingThreshold(sae);
+        this.diagnostics = diagnostics;
         this.network = bundle.loadNetwork(device);
     }
 
@@ -60,12 +75,30 @@ public final class BundleBatchModel implements BatchModel {
         for (int n = 0; n < pixels.size(); n++) {
             float[] activation = Arrays.copyOfRange(flat, n * m, (n + 1) * m);
             double[] logits = head.head().logits(activation);
-            float[] probabilities = softmax(logits);
-            LatentSummary latents = sae == null ? null
-                    : LatentSummary.of(sae.encode(activation), TOP_LATENTS, SaeMetrics.firingThreshold(sae));
-            outputs.add(new Output(Maths.argmax(logits), probabilities, activation, latents));
+            int prediction = Maths.argmax(logits);
+            outputs.add(new Output(prediction, softmax(logits), activation, observe(activation, prediction, head)));
         }
         return outputs;
+    }
+
+    private Observation observe(float[] activation, int prediction, ServingHead head) {
+        if (sae == null && !diagnostics) {
+            return null;
+        }
+        float[] z = sae == null ? null : sae.encode(activation);
+        LatentSummary summary = z == null ? null : LatentSummary.of(z, TOP_LATENTS, firingThreshold);
+        if (!diagnostics) {
+            return new Observation(z, summary, prediction, List.of());
+        }
+        List<Observation.Diagnosis> diagnoses = new ArrayList<>(head.suppressions().size());
+        for (SuppressionProbe probe : head.suppressions()) {
+            diagnoses.add(probe.diagnose(activation));
+        }
+        // A first edit's path starts at the unedited head, so its diagnosis already knows the unedited prediction.
+        int unedited = head.base() == head.head() ? prediction
+                : !diagnoses.isEmpty() && head.suppressions().get(0).path().base() == head.base()
+                ? diagnoses.get(0).predicted() : head.base().predict(activation);
+        return new Observation(z, summary, unedited, diagnoses);
     }
 
     static float[] softmax(double[] logits) {

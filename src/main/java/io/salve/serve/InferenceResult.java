@@ -1,7 +1,6 @@
 package io.salve.serve;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import io.salve.core.LatentSummary;
 import java.util.List;
 
 /**
@@ -13,11 +12,12 @@ import java.util.List;
  * @param replica       which replica answered, e.g. "cpu-0"
  * @param timings       queue, model and total milliseconds
  * @param error         null on success
- * @param latents       the SAE's strongest latents and L0, for the telemetry topic (not part of the result record)
+ * @param observed      latents and diagnostics for the telemetry and diagnostics topics (not part of the result
+ *                      record; null when not computed)
  */
 public record InferenceResult(String id, Integer prediction, String className, List<Float> probabilities,
                               Long editVersion, String replica, Timings timings, Integer label, Error error,
-                              @JsonIgnore LatentSummary latents) {
+                              @JsonIgnore Observation observed) {
 
     /** Where the time went for one request, in milliseconds. */
     public record Timings(double queueMs, double modelMs, double totalMs) {

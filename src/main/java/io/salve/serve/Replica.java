@@ -105,7 +105,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
             results[n] = new InferenceResult(r.id(), out.prediction(), classNames.get(out.prediction()),
                     probabilities, batch.head().version(), name,
                     new InferenceResult.Timings(ms(start - r.receivedNanos()), ms(end - start), ms(end - r.receivedNanos())),
-                    r.label(), null, out.latents());
+                    r.label(), null, out.observed());
         }
         if (batch.attempt() == 0) {
             pool.tell(new ReplicaPool.BatchDone(index));

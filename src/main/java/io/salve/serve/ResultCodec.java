@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.salve.core.LatentSummary;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 
 /**
  * JSON of the records the service writes: results ({@code schemas/result.schema.json}) and dead letters
@@ -39,19 +37,6 @@ public final class ResultCodec {
     /** The result as JSON; null fields are left out. */
     public static byte[] encode(InferenceResult result) {
         return encodeObject(result);
-    }
-
-    /**
-     * The per-request telemetry record of a successful result with SAE latents: id, edit version, prediction, label,
-     * the strongest latents and L0 (schemas/telemetry.schema.json).
-     */
-    public static byte[] telemetry(InferenceResult result) {
-        return encodeObject(new Telemetry(result.id(), result.editVersion(), result.prediction(), result.label(),
-                result.latents().l0(), result.latents().top()));
-    }
-
-    private record Telemetry(String id, Long editVersion, Integer prediction, Integer label, int l0,
-                             List<LatentSummary.Latent> topLatents) {
     }
 
     private static byte[] encodeObject(Object value) {

@@ -3,6 +3,7 @@ package io.salve.serve;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.salve.core.Progress;
+import io.salve.core.SaeMetrics;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.edits.EditRegistry;
@@ -13,18 +14,24 @@ import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.EmbeddedKafka;
+import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.KafkaConfig;
+import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
+import io.salve.kafka.WindowPublisher;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
-import io.salve.core.Head;
-import io.salve.core.Sae;
+import io.salve.telemetry.ClassWindows;
+import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.ServiceMetrics;
+import io.salve.telemetry.TelemetryConfig;
+import io.salve.telemetry.TelemetryMetrics;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +45,7 @@ import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,6 +58,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The running service: broker (embedded or external), topics, the actor system with its replicas, the Kafka request
@@ -63,6 +72,7 @@ public final class SalveService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SalveService.class);
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final ActorSystem<Guardian.Command> system;
     private final ActorRef<ReplicaPool.Command> pool;
@@ -96,6 +106,7 @@ public final class SalveService implements AutoCloseable {
     public static SalveService start(Config config, Progress progress, UnaryOperator<BatchModel> models) {
         ServeConfig serve = ServeConfig.from(config);
         KafkaConfig kafka = KafkaConfig.from(config);
+        TelemetryConfig observe = TelemetryConfig.from(config);
         EngineCheck.check(serve.engine(), serve.devices());
         Bundle bundle = openBundle(serve, progress);
 
@@ -112,12 +123,14 @@ public final class SalveService implements AutoCloseable {
         }
         LOG.info("topics: {}", kafka.topics().all());
 
+        ServiceMetrics metrics = new ServiceMetrics();
+        TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
         for (String device : serve.devices()) {
-            specs.add(new ReplicaPool.ReplicaSpec(device, device,
-                    () -> models.apply(new BundleBatchModel(bundle, Device.fromName(device)))));
+            specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.apply(
+                    new BundleBatchModel(bundle, Device.fromName(device), observe.telemetry().enabled(),
+                            observe.diagnostics().enabled())))));
         }
-        ServiceMetrics metrics = new ServiceMetrics();
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
                 bundle.metadata().classNames(), ServingHead.unedited(bundle.head()), serve.batching(), metrics::batch)),
                 "salve", config);
@@ -130,7 +143,7 @@ public final class SalveService implements AutoCloseable {
             });
         }
         try {
-            return start(serve, kafka, bundle, bootstrap, system, metrics);
+            return start(serve, kafka, bundle, bootstrap, system, metrics, observe, telemetryMetrics);
         } catch (RuntimeException e) {
             shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
             throw e;
@@ -138,7 +151,8 @@ public final class SalveService implements AutoCloseable {
     }
 
     private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, String bootstrap,
-                                      ActorSystem<Guardian.Command> system, ServiceMetrics metrics) {
+                                      ActorSystem<Guardian.Command> system, ServiceMetrics metrics,
+                                      TelemetryConfig observe, TelemetryMetrics telemetryMetrics) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
@@ -174,7 +188,7 @@ public final class SalveService implements AutoCloseable {
         LOG.info("HTTP on {}: /health/live, /health/ready, /metrics{}", service.http.localAddress(),
                 api != null ? ", the operator API under /v1" : "");
 
-        service.startRequestStream(shutdown, codec, infer);
+        service.startRequestStream(shutdown, codec, infer, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
             DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
                     serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
@@ -195,11 +209,13 @@ public final class SalveService implements AutoCloseable {
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
                                     Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
-        Head base = bundle.head();
-        Sae sae = bundle.sae();
-        RegistryClient edits = EditRegistry.start(system, modelName(bundle), base, sae);
-        Function<EditState, ServingHead> heads = state -> new ServingHead(state.editSet().apply(base, sae),
-                state.version(), state.editSet(), base);
+        RegistryClient edits = EditRegistry.start(system, modelName(bundle), bundle.head(), bundle.sae());
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        // Builds the bundle's test activations when missing, which the heads below read.
+        OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
+                Discovery.dataOf(bundle, serve.dataDir()), blocking, OperatorApi.Settings.from(system.settings().config()));
+        // With the diagnostics' held-out alpha_flip of every suppression: seconds of work, hence off the actors.
+        Function<EditState, ServingHead> heads = state -> ServingHead.of(bundle, state.editSet(), state.version());
         EditState recovered = edits.current().toCompletableFuture().join();
         if (recovered.version() > 0) {
             ServingHead head = heads.apply(recovered);
@@ -209,11 +225,8 @@ public final class SalveService implements AutoCloseable {
         }
         LOG.info("edit registry of {}: version {}, {} active edits", modelName(bundle), recovered.version(),
                 recovered.active().size());
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         system.systemActorOf(HeadSwapper.create(pool, recovered.version(), edits::subscribe, heads, blocking,
                 metrics::swapped), "head-swapper", Props.empty());
-        OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
-                Discovery.dataOf(bundle, serve.dataDir()), blocking, OperatorApi.Settings.from(system.settings().config()));
         return api.routes();
     }
 
@@ -224,12 +237,14 @@ public final class SalveService implements AutoCloseable {
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,
-                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
+                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                    TelemetryConfig observe, TelemetryMetrics telemetryMetrics) {
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> {
                     metrics.accepted();
                     return infer.apply(request).whenComplete((result, failure) -> metrics.left());
-                }, metrics::answered);
+                }, windows(shutdown, observe, telemetryMetrics), new ObservationRecords(observe, kafka.topics(),
+                        telemetryMetrics));
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",
@@ -241,6 +256,53 @@ public final class SalveService implements AutoCloseable {
                 shutdown.runAll(CoordinatedShutdown.unknownReason());
             }
         });
+    }
+
+    /**
+     * The aggregation windows and their timers, and the consumer-lag poll; returns what the stream tells each
+     * result (metrics, then the windows).
+     */
+    private java.util.function.Consumer<InferenceResult> windows(CoordinatedShutdown shutdown, TelemetryConfig observe,
+                                                                 TelemetryMetrics telemetryMetrics) {
+        int classes = bundle.metadata().classNames().size();
+        Instant now = Instant.now();
+        FeatureWindows features = observe.telemetry().enabled() && bundle.hasSae()
+                ? new FeatureWindows(classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
+                : null;
+        ClassWindows perClass = observe.diagnostics().enabled()
+                ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
+        WindowPublisher publisher = features == null && perClass == null ? null
+                : new WindowPublisher(bootstrap, kafka.topics(), features, perClass, telemetryMetrics);
+        List<Cancellable> timers = new ArrayList<>();
+        ExecutionContextExecutor ec = system.executionContext();
+        if (features != null) {
+            Duration w = observe.telemetry().window();
+            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishFeatures, ec));
+        }
+        if (perClass != null) {
+            Duration w = observe.diagnostics().window();
+            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishClasses, ec));
+        }
+        timers.add(system.scheduler().scheduleAtFixedRate(LAG_INTERVAL, LAG_INTERVAL, () ->
+                ConsumerLag.of(admin, kafka.groupId(), kafka.topics().requests())
+                        .thenAccept(telemetryMetrics::consumerLag), ec));
+        // After the requests are drained, so the last window holds every answered request.
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "publish-last-windows", () -> {
+            timers.forEach(Cancellable::cancel);
+            if (publisher != null) {
+                publisher.close();
+            }
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        return result -> {
+            metrics.answered(result);
+            if (features != null) {
+                features.add(result);
+            }
+            if (perClass != null) {
+                perClass.add(result);
+            }
+        };
     }
 
     /** The name requests may give in their {@code model} field: the bundle directory's name. */

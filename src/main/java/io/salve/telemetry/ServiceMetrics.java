@@ -98,6 +98,11 @@ public final class ServiceMetrics {
         return new long[] {batchSize.count(), (long) batchSize.totalAmount()};
     }
 
+    /** Where other metrics of the service register, so that one scrape shows them all. */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** The Prometheus text exposition of every metric. */
     public String scrape() {
         return registry.scrape();

@@ -22,6 +22,7 @@ public final class JsonSchemas {
     public static final JsonSchemas RESULT = new JsonSchemas("result.schema.json");
     public static final JsonSchemas DEAD_LETTER = new JsonSchemas("dead-letter.schema.json");
     public static final JsonSchemas TELEMETRY = new JsonSchemas("telemetry.schema.json");
+    public static final JsonSchemas DIAGNOSTICS = new JsonSchemas("diagnostics.schema.json");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

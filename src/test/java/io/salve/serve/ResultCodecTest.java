@@ -3,6 +3,7 @@ package io.salve.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salve.core.LatentSummary;
+import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.JsonSchemas;
 import org.junit.jupiter.api.Test;
 
@@ -22,14 +23,15 @@ class ResultCodecTest {
     private static InferenceResult success() {
         return new InferenceResult("r-1", 3, "Dress", List.of(0.1f, 0.2f, 0.05f, 0.65f), 2L, "cpu-0",
                 new InferenceResult.Timings(1.5, 2.25, 4.0), 3, null,
-                LatentSummary.of(new float[] {0.5f, -2f, 0f, 1f}, 2, 0.1));
+                new Observation(new float[] {0.5f, -2f, 0f, 1f}, LatentSummary.of(new float[] {0.5f, -2f, 0f, 1f}, 2,
+                        0.1), 3, List.of()));
     }
 
     @Test
     void latentsGoToTheTelemetryRecordNotTheResult() {
         String result = new String(ResultCodec.encode(success()), StandardCharsets.UTF_8);
         assertFalse(result.contains("latents") || result.contains("l0"), result);
-        byte[] telemetry = ResultCodec.telemetry(success());
+        byte[] telemetry = ObservationRecords.telemetry(success());
         JsonSchemas.TELEMETRY.assertValid(telemetry);
         String json = new String(telemetry, StandardCharsets.UTF_8);
         // Strongest first by |z|: latent 1 (-2), then latent 3 (1); three of four fire above 0.1.

@@ -18,6 +18,8 @@ public final class EditPath {
     private final Head base;
     private final boolean[] target;
     private final double[][] slope;
+    /** {@link #slope} transposed ({@code M x K}), so that a closing gate's terms are read contiguously. */
+    private final double[][] slopeByDim;
     private final double[] biasSlope;
     /** Per dimension, the alpha at which its gate closes; +inf where it never does. */
     private final double[] closesAt;
@@ -29,6 +31,12 @@ public final class EditPath {
         this.base = base;
         this.target = target;
         this.slope = slope;
+        this.slopeByDim = new double[closesAt.length][target.length];
+        for (int i = 0; i < target.length; i++) {
+            for (int j = 0; j < closesAt.length; j++) {
+                slopeByDim[j][i] = slope[i][j];
+            }
+        }
         this.biasSlope = biasSlope;
         this.closesAt = closesAt;
         this.breakpoints = Arrays.stream(closesAt).filter(Double::isFinite).distinct().sorted().toArray();
@@ -136,31 +144,37 @@ public final class EditPath {
     public LogitPath trace(float[] a) {
         checkDim(a);
         int segments = breakpoints.length + 1;
+        int k = target.length;
         double[] starts = new double[segments];
         System.arraycopy(breakpoints, 0, starts, 1, breakpoints.length);
+        // Flat segment-major arrays (segment p, class i at p * k + i): this runs per served request under a
+        // suppression, so two allocations instead of two per segment.
         // Slopes from the last segment back, adding the terms whose gates are still open: the last segment then has
         // exactly the never-closing terms (zero for salve) and no rounding residue that could fake a far-off root.
-        double[][] slopes = new double[segments][];
-        slopes[segments - 1] = slopeOf(a, true);
+        double[] slopes = new double[segments * k];
+        System.arraycopy(slopeOf(a, true), 0, slopes, (segments - 1) * k, k);
         for (int p = segments - 2; p >= 0; p--) {
-            slopes[p] = slopes[p + 1].clone();
-            for (int i = 0; i < slopes[p].length; i++) {
-                if (target[i]) {
-                    for (int j : closing[p]) {
-                        slopes[p][i] += slope[i][j] * a[j];
-                    }
+            int at = p * k;
+            System.arraycopy(slopes, at + k, slopes, at, k);
+            // Rows off target have zero slopes, so adding their terms changes nothing.
+            for (int j : closing[p]) {
+                double aj = a[j];
+                double[] col = slopeByDim[j];
+                for (int i = 0; i < k; i++) {
+                    slopes[at + i] += col[i] * aj;
                 }
             }
         }
-        double[][] value = new double[segments][];
-        value[0] = base.logits(a);
+        double[] value = new double[segments * k];
+        System.arraycopy(base.logits(a), 0, value, 0, k);
         for (int p = 1; p < segments; p++) {
-            value[p] = value[p - 1].clone();
-            for (int i = 0; i < value[p].length; i++) {
-                value[p][i] += slopes[p - 1][i] * (starts[p] - starts[p - 1]);
+            int at = p * k;
+            double width = starts[p] - starts[p - 1];
+            for (int i = 0; i < k; i++) {
+                value[at + i] = value[at - k + i] + slopes[at - k + i] * width;
             }
         }
-        return new LogitPath(starts, value, slopes);
+        return new LogitPath(starts, value, slopes, k);
     }
 
     /** {@code dz/dalpha} over all terms, or ({@code neverClosing}) over those whose gates never close. */

@@ -14,47 +14,58 @@ import java.util.List;
 public final class LogitPath {
 
     private final double[] starts;
-    private final double[][] value;
-    private final double[][] slope;
+    /** Segment-major: segment p, class k at {@code p * classes + k}. */
+    private final double[] value;
+    private final double[] slope;
+    private final int classes;
 
-    LogitPath(double[] starts, double[][] value, double[][] slope) {
+    LogitPath(double[] starts, double[] value, double[] slope, int classes) {
         this.starts = starts;
         this.value = value;
         this.slope = slope;
+        this.classes = classes;
     }
 
     public int classes() {
-        return value[0].length;
+        return classes;
+    }
+
+    private double value(int p, int k) {
+        return value[p * classes + k];
+    }
+
+    private double slope(int p, int k) {
+        return slope[p * classes + k];
     }
 
     /** The logits at {@code alpha >= 0}. */
     public double[] at(double alpha) {
         int p = segment(alpha);
-        double[] z = value[p].clone();
+        double[] z = new double[classes];
         for (int k = 0; k < z.length; k++) {
-            z[k] += slope[p][k] * (alpha - starts[p]);
+            z[k] = value(p, k) + slope(p, k) * (alpha - starts[p]);
         }
         return z;
     }
 
     /** The unedited logit of class {@code k}. */
     public double initialLogit(int k) {
-        return value[0][k];
+        return value(0, k);
     }
 
     /** {@code dz_k/dalpha} at alpha = 0 ({@code -R_k} for a suppression). */
     public double initialSlope(int k) {
-        return slope[0][k];
+        return slope(0, k);
     }
 
     /** The unedited prediction (first class on ties, as {@link io.salve.core.Head#predict}). */
     public int initialClass() {
-        return Maths.argmax(value[0]);
+        return Maths.argmax(Arrays.copyOf(value, classes));
     }
 
     /** {@code inf{alpha >= 0 : z_k(alpha) < 0}}: where class k's logit crosses zero; +inf if it never does. */
     public double zeroCrossing(int k) {
-        return firstNegative(1, (w, p) -> value[p][k], (w, p) -> slope[p][k]).alpha();
+        return firstNegative(k, false).alpha();
     }
 
     /**
@@ -62,19 +73,11 @@ public final class LogitPath {
      * over {@code c != k}) and that class (the lowest index on a tie); {@code (-1, +inf)} if none ever does.
      */
     public Crossing overtaken(int k) {
-        // Class k against itself is the constant 1, which never turns negative.
-        return firstNegative(classes(), (c, p) -> c == k ? 1 : value[p][k] - value[p][c],
-                (c, p) -> c == k ? 0 : slope[p][k] - slope[p][c]);
+        return firstNegative(k, true);
     }
 
     /** Which of several functions crossed first ({@code which}, -1 for none), and where. */
     public record Crossing(int which, double alpha) {
-    }
-
-    /** A piecewise-affine function's value or slope at the start of segment p; {@code which} picks the function. */
-    @FunctionalInterface
-    private interface PerSegment {
-        double at(int which, int p);
     }
 
     /**
@@ -91,8 +94,8 @@ public final class LogitPath {
                     continue;
                 }
                 // k stays ahead of other while h(alpha) = h0 + hs (alpha - start) >= 0.
-                double h0 = value[p][k] - value[p][other];
-                double hs = slope[p][k] - slope[p][other];
+                double h0 = value(p, k) - value(p, other);
+                double hs = slope(p, k) - slope(p, other);
                 if (hs > 0) {
                     lo = Math.max(lo, starts[p] - h0 / hs);
                 } else if (hs < 0) {
@@ -116,16 +119,23 @@ public final class LogitPath {
     }
 
     /**
-     * The first alpha at which any of {@code count} continuous piecewise-affine functions turns negative, solved
-     * segment by segment and stopping at the first segment where one does.
+     * The first alpha at which a continuous piecewise-affine function turns negative, solved segment by segment and
+     * stopping at the first segment where one does: {@code z_k} itself, or ({@code againstOthers}) each
+     * {@code z_k - z_c}, {@code c != k}, reporting which {@code c}. Plain loops, no per-value calls: this runs per
+     * served request under a suppression.
      */
-    private Crossing firstNegative(int count, PerSegment valueAt, PerSegment slopeAt) {
+    private Crossing firstNegative(int k, boolean againstOthers) {
+        int count = againstOthers ? classes : 1;
         for (int p = 0; p < starts.length; p++) {
+            int at = p * classes;
             int which = -1;
             double first = Double.POSITIVE_INFINITY;
             for (int w = 0; w < count; w++) {
-                double h0 = valueAt.at(w, p);
-                double hs = slopeAt.at(w, p);
+                if (againstOthers && w == k) {
+                    continue;
+                }
+                double h0 = againstOthers ? value[at + k] - value[at + w] : value[at + k];
+                double hs = againstOthers ? slope[at + k] - slope[at + w] : slope[at + k];
                 double root = h0 < 0 ? starts[p] : hs < 0 ? starts[p] + h0 / -hs : Double.POSITIVE_INFINITY;
                 if (root <= end(p) && root < first) {
                     which = w;

@@ -1,0 +1,107 @@
+package io.salve.kafka;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.salve.telemetry.ClassWindows;
+import io.salve.telemetry.FeatureWindows;
+import io.salve.telemetry.TelemetryMetrics;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes the aggregation windows and produces their records: per-feature records and the window summary to the
+ * telemetry topic, per-class records to the diagnostics topic. A feature's records always go to partition
+ * {@code feature mod partitions} (key {@code feature-<l>}) and a class's to {@code class mod partitions}
+ * (key {@code class-<k>}), so a consumer can follow one by reading one partition. Window records are aggregates,
+ * not tied to request offsets: a crash loses at most the open window.
+ */
+public final class WindowPublisher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WindowPublisher.class);
+    private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConfig.TopicNames topics;
+    private final FeatureWindows features;
+    private final ClassWindows classes;
+    private final TelemetryMetrics metrics;
+    private final int telemetryPartitions;
+    private final int diagnosticsPartitions;
+
+    /** @param features null when telemetry is off; @param classes null when diagnostics are off */
+    public WindowPublisher(String bootstrap, KafkaConfig.TopicNames topics, FeatureWindows features,
+                           ClassWindows classes, TelemetryMetrics metrics) {
+        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows", ProducerConfig.LINGER_MS_CONFIG, 20),
+                new StringSerializer(), new ByteArraySerializer());
+        this.topics = topics;
+        this.features = features;
+        this.classes = classes;
+        this.metrics = metrics;
+        this.telemetryPartitions = producer.partitionsFor(topics.telemetry()).size();
+        this.diagnosticsPartitions = producer.partitionsFor(topics.diagnostics()).size();
+    }
+
+    /** Closes the feature window now and produces it (nothing when no request came in). */
+    public void publishFeatures() {
+        if (features == null) {
+            return;
+        }
+        features.close(Instant.now()).ifPresent(w -> {
+            for (FeatureWindows.FeatureRecord f : w.features()) {
+                send(topics.telemetry(), f.feature() % telemetryPartitions, "feature-" + f.feature(), f);
+            }
+            send(topics.telemetry(), null, "window", w.summary());
+            metrics.produced(topics.telemetry(), "feature-window", w.features().size());
+            metrics.produced(topics.telemetry(), "window", 1);
+        });
+    }
+
+    /** Closes the class window now and produces it. */
+    public void publishClasses() {
+        if (classes == null) {
+            return;
+        }
+        List<ClassWindows.ClassRecord> records = classes.close(Instant.now());
+        for (ClassWindows.ClassRecord r : records) {
+            send(topics.diagnostics(), r.cls() % diagnosticsPartitions, "class-" + r.cls(), r);
+            r.suppressions().stream().filter(s -> s.drift() != null && s.drift().drifted()).forEach(s ->
+                    LOG.warn("alpha_flip drift: class {} under edit {} (feature {}): KS distance {} > {}", r.cls(),
+                            s.edit(), s.feature(), String.format("%.3f", s.drift().distance()), s.drift().threshold()));
+        }
+        metrics.produced(topics.diagnostics(), "class-window", records.size());
+    }
+
+    private void send(String topic, Integer partition, String key, Object value) {
+        byte[] json;
+        try {
+            json = JSON.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        producer.send(new ProducerRecord<>(topic, partition, key, json), (meta, failure) -> {
+            if (failure != null) {
+                LOG.warn("could not produce a window record to {}: {}", topic, failure.toString());
+            }
+        });
+    }
+
+    /** Produces the open windows, then closes the producer. */
+    @Override
+    public void close() {
+        publishFeatures();
+        publishClasses();
+        producer.close(Duration.ofSeconds(10));
+    }
+}
