@@ -3,12 +3,10 @@ package io.salve.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.salve.cli.SalveCli;
 import io.salve.core.Head;
 import io.salve.core.Maths;
 import io.salve.core.Progress;
@@ -18,17 +16,13 @@ import io.salve.core.diagnose.Sweep;
 import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.EditSet;
 import io.salve.core.edit.EditTemplate;
-import io.salve.data.FashionMnist;
 import io.salve.data.ImageSet;
 import io.salve.kafka.JsonSchemas;
 import io.salve.kafka.KafkaTestUtil;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
-import io.salve.model.Inference;
-import io.salve.model.Network;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -42,60 +36,43 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The telemetry and diagnostics topics end to end: a real embedded broker, real Fashion-MNIST images and a small
- * bundle trained here. A suppression edit is swapped in mid-stream; what the topics say is checked against the
+ * The telemetry and diagnostics topics end to end: a real embedded broker, real Fashion-MNIST images and the small
+ * bundle the service tests share. A suppression edit is swapped in mid-stream; what the topics say is checked against the
  * offline core computation on the same images (unedited and edited heads, the accuracy sweep, SAE latents).
  */
 class TelemetryIntegrationTest {
 
     static final int BEFORE = 600;
-    static final int TOTAL = 2000;
+    static final int TOTAL = ServiceIntegrationTest.GOOD;
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path shared;
-    static Path bundleDir;
     static ImageSet test;
     static Head base;
     static Sae sae;
     static float[][] acts;
 
+    /** The bundle the service tests share (trained once per test JVM). */
     @BeforeAll
-    static void trainSmallBundle() {
-        KafkaTestUtil.quietKafkaLogs();
-        bundleDir = shared.resolve("bundle");
-        assertEquals(0, SalveCli.commandLine().execute("train", "--arch", "cnn", "--epochs", "1", "--limit", "2000",
-                "--out", bundleDir.toString()));
-        assertEquals(0, SalveCli.commandLine().execute("sae", "--bundle", bundleDir.toString(), "--latents", "16",
-                "--epochs", "2"));
-        test = FashionMnist.test(FashionMnist.defaultDir()).head(TOTAL);
-        Bundle bundle = Bundle.open(bundleDir);
+    static void servedBundle() throws Exception {
+        ServiceIntegrationTest.trainSmallBundle();
+        test = ServiceIntegrationTest.test;
+        acts = ServiceIntegrationTest.activations;
+        Bundle bundle = Bundle.open(ServiceIntegrationTest.bundleDir);
         base = bundle.head();
         sae = bundle.sae();
-        try (Network network = bundle.loadNetwork(Device.cpu())) {
-            acts = Inference.of(network, bundle.metadata(), 500).activations(test, Progress.NONE).rows();
-        }
     }
 
     static Config config(Path dir) {
         return ConfigFactory.parseString("""
-                salve.bundle = "%s"
-                salve.replicas.devices = ["cpu"]
-                salve.http.port = 0
-                salve.kafka.embedded.port = 0
-                salve.kafka.embedded.data-dir = "%s"
-                salve.kafka.partitions = 2
                 salve.telemetry.window = 1s
                 salve.diagnostics.window = 1s
-                """.formatted(bundleDir, dir.resolve("kafka"))).withFallback(ConfigFactory.defaultReference()).resolve();
+                """).withFallback(ServiceIntegrationTest.config(dir));
     }
 
     static List<Map.Entry<String, byte[]>> images(int from, int to) {
         List<Map.Entry<String, byte[]>> out = new ArrayList<>();
         for (int n = from; n < to; n++) {
-            byte[] pixels = Arrays.copyOfRange(test.pixels(), n * test.imageSize(), (n + 1) * test.imageSize());
-            out.add(new AbstractMap.SimpleEntry<>("img-" + n, RequestCodec.encodeUint8("img-" + n,
-                    new int[] {1, 28, 28}, pixels, 0, test.labels()[n])));
+            out.add(ServiceIntegrationTest.good(n));
         }
         return out;
     }
