@@ -2,7 +2,9 @@ package io.salve.serve;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
+import io.salve.core.Head;
 import io.salve.core.Progress;
+import io.salve.core.Sae;
 import io.salve.core.SaeMetrics;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
@@ -12,14 +14,15 @@ import io.salve.edits.RegistryClient;
 import io.salve.http.HealthRoutes;
 import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
+import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.EmbeddedKafka;
-import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
 import io.salve.kafka.WindowPublisher;
+import io.salve.model.Activations;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
@@ -214,8 +217,13 @@ public final class SalveService implements AutoCloseable {
         // Builds the bundle's test activations when missing, which the heads below read.
         OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
                 Discovery.dataOf(bundle, serve.dataDir()), blocking, OperatorApi.Settings.from(system.settings().config()));
-        // With the diagnostics' held-out alpha_flip of every suppression: seconds of work, hence off the actors.
-        Function<EditState, ServingHead> heads = state -> ServingHead.of(bundle, state.editSet(), state.version());
+        // Read once, not per change. Each head comes with the diagnostics' held-out alpha_flip of every suppression:
+        // up to seconds of work, hence off the actors.
+        Head base = bundle.head();
+        Sae sae = bundle.sae();
+        float[][] heldOut = bundle.cachedActivations("test").map(Activations::rows).orElse(new float[0][]);
+        Function<EditState, ServingHead> heads = state -> ServingHead.of(base, sae, heldOut, state.editSet(),
+                state.version());
         EditState recovered = edits.current().toCompletableFuture().join();
         if (recovered.version() > 0) {
             ServingHead head = heads.apply(recovered);
