@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -30,6 +31,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Requests sent at saturation before measuring, not counted (JIT). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
+    @Mixin
+    ConfigOption config;
+
     @Option(names = "--out", defaultValue = "target/benchmarks/serve-latest.json")
     Path out;
 
@@ -42,9 +46,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path work = Files.createTempDirectory("salve-bench");
-        // Unresolved reference: the benchmark's overrides (ports, broker and journal directories) must reach the
-        // settings derived from them.
-        Config base = ConfigFactory.systemProperties().withFallback(ConfigFactory.defaultReferenceUnresolved());
+        // Unresolved: the benchmark's overrides (ports, broker and journal directories) must reach derived settings.
+        Config base = config.unresolved(ConfigFactory.empty());
         try (ConsoleProgress progress = new ConsoleProgress()) {
             if (telemetryCost > 0) {
                 ServeBenchmark.TelemetryCost c = ServeBenchmark.telemetryCost(base, work,
