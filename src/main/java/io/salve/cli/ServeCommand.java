@@ -2,7 +2,7 @@ package io.salve.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.salve.serve.SalveService;
+import io.salve.app.SalveService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

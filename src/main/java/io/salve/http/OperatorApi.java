@@ -31,8 +31,9 @@ import io.salve.pipeline.Discovery;
 import io.salve.pipeline.Validation;
 import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
-import io.salve.serve.RequestCodec;
-import io.salve.serve.ResultCodec;
+import io.salve.serve.InferenceService;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -241,7 +242,7 @@ public final class OperatorApi extends AllDirectives {
     private final String model;
     private final EditLog edits;
     private final RequestCodec codec;
-    private final Function<InferenceRequest, CompletionStage<InferenceResult>> infer;
+    private final InferenceService infer;
     private final Discovery.DataRef data;
     private final Executor blocking;
     private final Settings settings;
@@ -270,7 +271,7 @@ public final class OperatorApi extends AllDirectives {
      * @param blocking runs previews (CPU work of up to a second) off Pekko's dispatcher
      */
     public OperatorApi(Bundle bundle, String model, EditLog edits, RequestCodec codec,
-                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Discovery.DataRef data,
+                       InferenceService infer, Discovery.DataRef data,
                        Executor blocking, Settings settings) {
         this.bundle = bundle;
         this.model = model;
@@ -599,7 +600,7 @@ public final class OperatorApi extends AllDirectives {
             StatusCode status = STATUS.containsKey(e.code()) ? STATUS.get(e.code()) : StatusCodes.BAD_REQUEST;
             return done(result(status, InferenceResult.failure(e.id(), e.code(), e.getMessage())));
         }
-        return infer.apply(request).toCompletableFuture().copy()
+        return infer.infer(request).toCompletableFuture().copy()
                 .orTimeout(settings.inferTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((r, failure) -> {
                     if (failure == null) {

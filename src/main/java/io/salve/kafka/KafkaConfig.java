@@ -1,9 +1,9 @@
 package io.salve.kafka;
 
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.salve.core.SalveException;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * The {@code salve.kafka} block of the configuration (defaults and environment overrides in {@code reference.conf}).
  *
- * @param bootstrapServers an external cluster's {@code host:port,...}; blank = start the {@link EmbeddedKafka} broker
+ * @param bootstrapServers an external cluster's {@code host:port,...}; blank = start the embedded development broker
  * @param embedded         where and how the embedded broker runs
  * @param topics           topic names
  * @param partitions       partitions of the topics {@link Topics#ensure} creates

@@ -1,5 +1,6 @@
 package io.salve.kafka;
 
+
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.salve.core.LatentSummary;
 import io.salve.serve.InferenceResult;

@@ -3,8 +3,19 @@ package io.salve.kafka;
 import io.salve.core.SalveException;
 import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
-import io.salve.serve.RequestCodec;
-import io.salve.serve.ResultCodec;
+import io.salve.serve.InferenceService;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,17 +37,6 @@ import org.apache.pekko.kafka.javadsl.Consumer;
 import org.apache.pekko.kafka.javadsl.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 
 /**
  * The Kafka edge of the service: an at-least-once stream from the requests topic to the results topic.
@@ -72,7 +72,7 @@ public final class RequestStream {
     /**
      * Starts the stream on {@code system}.
      *
-     * @param bootstrap the cluster ({@link EmbeddedKafka#bootstrapServers()} or {@link KafkaConfig#bootstrapServers()})
+     * @param bootstrap the cluster (the development broker's or {@link KafkaConfig#bootstrapServers()})
      * @param codec     decodes request payloads for the served model
      * @param infer     answers one decoded request; may complete on any thread; its result's id should be the
      *                  request's
@@ -81,7 +81,7 @@ public final class RequestStream {
      */
     public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
                                                        RequestCodec codec,
-                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                                       InferenceService infer,
                                                        java.util.function.Consumer<InferenceResult> results) {
         return start(system, cfg, bootstrap, codec, infer, results, result -> List.of());
     }
@@ -92,7 +92,7 @@ public final class RequestStream {
      */
     public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
                                                        RequestCodec codec,
-                                                       Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                                       InferenceService infer,
                                                        java.util.function.Consumer<InferenceResult> results,
                                                        Function<InferenceResult, List<ProducerRecord<String, byte[]>>>
                                                                observations) {
@@ -134,13 +134,13 @@ public final class RequestStream {
     private static final class Handler {
         private final KafkaConfig cfg;
         private final RequestCodec codec;
-        private final Function<InferenceRequest, CompletionStage<InferenceResult>> infer;
+        private final InferenceService infer;
         private final Executor executor;
         private final java.util.function.Consumer<InferenceResult> results;
         private final Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations;
 
         Handler(KafkaConfig cfg, RequestCodec codec,
-                Function<InferenceRequest, CompletionStage<InferenceResult>> infer, Executor executor,
+                InferenceService infer, Executor executor,
                 java.util.function.Consumer<InferenceResult> results,
                 Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations) {
             this.cfg = cfg;
@@ -183,7 +183,7 @@ public final class RequestStream {
         private CompletableFuture<InferenceResult> inferSafely(InferenceRequest request) {
             CompletableFuture<InferenceResult> pending;
             try {
-                CompletionStage<InferenceResult> stage = infer.apply(request);
+                CompletionStage<InferenceResult> stage = infer.infer(request);
                 pending = stage == null
                         ? CompletableFuture.failedFuture(new IllegalStateException("infer returned null"))
                         : stage.toCompletableFuture().copy();   // copy: the timeout must not complete theirs

@@ -1,11 +1,5 @@
 package io.salve.http;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ai.djl.Device;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -14,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.salve.app.SalveService;
 import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SaeMetrics;
@@ -22,20 +17,19 @@ import io.salve.core.edit.Direction;
 import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.EditPath;
 import io.salve.core.edit.EditTemplate;
-import io.salve.pipeline.Control;
+import io.salve.data.DataSources;
+import io.salve.data.ImageSet;
 import io.salve.edits.EditState;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
+import io.salve.pipeline.Control;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.BundleBatchModel;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.ReplicaPool;
-import io.salve.serve.RequestCodec;
-import io.salve.serve.ResultCodec;
-import io.salve.serve.SalveService;
 import io.salve.serve.ServingHead;
-import io.salve.data.DataSources;
-import io.salve.data.ImageSet;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -69,6 +63,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The operator API over real HTTP (bound on a free port, called with {@link HttpClient}) on a real small bundle, an

@@ -1,8 +1,5 @@
 package io.salve.kafka;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salve.core.Head;
@@ -14,6 +11,7 @@ import io.salve.core.edit.Edit;
 import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.EditSet;
 import io.salve.core.edit.Fixtures;
+import io.salve.kafka.JsonSchemas;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.Observation;
 import io.salve.serve.ServingHead;
@@ -21,6 +19,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ObservationRecordsTest {
 

@@ -4,24 +4,12 @@ import com.typesafe.config.ConfigFactory;
 import io.salve.core.SalveException;
 import io.salve.data.FashionMnist;
 import io.salve.data.ImageSet;
+import io.salve.devbroker.EmbeddedKafka;
 import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
-import io.salve.serve.RequestCodec;
-import io.salve.serve.ResultCodec;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.kafka.javadsl.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.salve.serve.InferenceService;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +30,20 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.kafka.javadsl.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -193,7 +193,7 @@ class RequestStreamTest {
         KafkaTestUtil.produce(bs, cfg.topics().requests(), records);
 
         AtomicLong firstCall = new AtomicLong();
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = r -> {
+        InferenceService infer = r -> {
             firstCall.compareAndSet(0, System.nanoTime());
             return fakeInfer(r);
         };
@@ -258,7 +258,7 @@ class RequestStreamTest {
         }
         Set<String> inferred = ConcurrentHashMap.newKeySet();
         AtomicInteger calls = new AtomicInteger();
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = r -> {
+        InferenceService infer = r -> {
             inferred.add(r.id());
             calls.incrementAndGet();
             return fakeInfer(r);
@@ -318,7 +318,7 @@ class RequestStreamTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger maxInFlight = new AtomicInteger();
         ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = r -> {
+        InferenceService infer = r -> {
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             CompletableFuture<InferenceResult> answer = new CompletableFuture<>();
             held.add(() -> fakeInfer(r).thenAccept(res -> {
@@ -359,7 +359,7 @@ class RequestStreamTest {
                 "salve", "MODEL_UNAVAILABLE", "null", "INFERENCE_FAILED", "failed", "INFERENCE_FAILED");
         KafkaTestUtil.produce(bs, cfg.topics().requests(), expected.keySet().stream()
                 .map(id -> Map.entry(id, good(id, rnd, 1))).toList());
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = r -> switch (r.id()) {
+        InferenceService infer = r -> switch (r.id()) {
             case "slow" -> new CompletableFuture<>();
             case "throws" -> throw new IllegalStateException("boom");
             case "salve" -> CompletableFuture.failedFuture(new SalveException("MODEL_UNAVAILABLE", "no replica"));

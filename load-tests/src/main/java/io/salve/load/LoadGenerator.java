@@ -3,7 +3,7 @@ package io.salve.load;
 import io.salve.data.ImageSet;
 import io.salve.kafka.DemoTraffic;
 import io.salve.serve.InferenceResult;
-import io.salve.serve.ResultCodec;
+import io.salve.wire.ResultCodec;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.salve.load.jmh;
 
 import io.salve.serve.InferenceResult;
-import io.salve.serve.RequestCodec;
-import io.salve.serve.ResultCodec;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,15 +1,16 @@
-package io.salve.serve;
+package io.salve.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salve.core.LatentSummary;
-import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.JsonSchemas;
-import org.junit.jupiter.api.Test;
-
+import io.salve.kafka.ObservationRecords;
+import io.salve.serve.InferenceResult;
+import io.salve.serve.Observation;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

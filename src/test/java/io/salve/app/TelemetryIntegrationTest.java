@@ -1,7 +1,4 @@
-package io.salve.serve;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package io.salve.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,8 +16,10 @@ import io.salve.core.edit.EditTemplate;
 import io.salve.data.ImageSet;
 import io.salve.kafka.JsonSchemas;
 import io.salve.kafka.KafkaTestUtil;
-import io.salve.model.Activations;
 import io.salve.model.Bundle;
+import io.salve.serve.InferenceResult;
+import io.salve.serve.ReplicaPool;
+import io.salve.serve.ServingHead;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +33,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The telemetry and diagnostics topics end to end: a real embedded broker, real Fashion-MNIST images and the small

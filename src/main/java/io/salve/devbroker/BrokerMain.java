@@ -1,4 +1,4 @@
-package io.salve.kafka;
+package io.salve.devbroker;
 
 import java.io.IOException;
 

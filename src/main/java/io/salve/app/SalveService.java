@@ -1,4 +1,4 @@
-package io.salve.serve;
+package io.salve.app;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
@@ -8,6 +8,7 @@ import io.salve.core.Sae;
 import io.salve.core.SaeMetrics;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
+import io.salve.devbroker.EmbeddedKafka;
 import io.salve.edits.EditRegistry;
 import io.salve.edits.EditState;
 import io.salve.edits.RegistryClient;
@@ -16,7 +17,6 @@ import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
 import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.DemoTraffic;
-import io.salve.kafka.EmbeddedKafka;
 import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
@@ -27,11 +27,21 @@ import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
+import io.salve.serve.BatchModel;
+import io.salve.serve.BundleBatchModel;
+import io.salve.serve.Guardian;
+import io.salve.serve.HeadSwapper;
+import io.salve.serve.InferenceResult;
+import io.salve.serve.InferenceService;
+import io.salve.serve.ReplicaPool;
+import io.salve.serve.ServeConfig;
+import io.salve.serve.ServingHead;
 import io.salve.telemetry.ClassWindows;
 import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.ServiceMetrics;
 import io.salve.telemetry.TelemetryConfig;
 import io.salve.telemetry.TelemetryMetrics;
+import io.salve.wire.RequestCodec;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -165,7 +175,7 @@ public final class SalveService implements AutoCloseable {
         // A plain future, not an ask: an ask's stage runs every non-async callback asynchronously, and on 2 cores
         // (common pool parallelism 1) that is a new thread per callback, i.e. per request. Callers bound the wait
         // (the stream's request-timeout, the API's infer-timeout).
-        Function<InferenceRequest, CompletionStage<InferenceResult>> infer = request -> {
+        InferenceService infer = request -> {
             CompletableFuture<InferenceResult> result = new CompletableFuture<>();
             pool.tell(new ReplicaPool.Submit(request, result));
             return result;
@@ -211,7 +221,7 @@ public final class SalveService implements AutoCloseable {
      */
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
-                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer) {
+                                    InferenceService infer) {
         RegistryClient edits = EditRegistry.start(system, modelName(bundle), bundle.head(), bundle.sae());
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         // Builds the bundle's test activations when missing, which the heads below read.
@@ -245,12 +255,12 @@ public final class SalveService implements AutoCloseable {
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,
-                                    Function<InferenceRequest, CompletionStage<InferenceResult>> infer,
+                                    InferenceService infer,
                                     TelemetryConfig observe, TelemetryMetrics telemetryMetrics) {
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> {
                     metrics.accepted();
-                    return infer.apply(request).whenComplete((result, failure) -> metrics.left());
+                    return infer.infer(request).whenComplete((result, failure) -> metrics.left());
                 }, windows(shutdown, observe, telemetryMetrics), new ObservationRecords(observe, kafka.topics(),
                         telemetryMetrics));
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
