@@ -123,7 +123,8 @@ public final class SalveService implements AutoCloseable {
         EngineCheck.check(serve.engine(), serve.devices());
         Bundle bundle = openBundle(serve, progress);
 
-        EmbeddedKafka broker = kafka.useEmbeddedBroker() ? EmbeddedKafka.start(kafka.embedded()) : null;
+        EmbeddedKafka broker = kafka.useEmbeddedBroker()
+                ? EmbeddedKafka.start(DevBrokerSettings.of(kafka.embedded())) : null;
         String bootstrap = broker != null ? broker.bootstrapServers() : kafka.bootstrapServers();
         LOG.info(broker != null ? "embedded Kafka broker (KRaft) at {}" : "Kafka cluster at {}", bootstrap);
         try {

@@ -1,6 +1,7 @@
 package io.salve.devbroker;
 
 import com.typesafe.config.ConfigFactory;
+import io.salve.app.DevBrokerSettings;
 import io.salve.core.SalveException;
 import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.KafkaTestUtil;
@@ -35,17 +36,21 @@ class EmbeddedKafkaTest {
         KafkaTestUtil.quietKafkaLogs();
     }
 
-    private static KafkaConfig config(Path dir) {
-        KafkaConfig base = KafkaConfig.from(ConfigFactory.defaultReference().resolve());
-        return base.withBootstrapServers("").withEmbedded(base.embedded().withPort(0).withDataDir(dir))
-                .withPartitions(3);
+    /** The topics the service would create, with 3 partitions. */
+    private static KafkaConfig config() {
+        return KafkaConfig.from(ConfigFactory.defaultReference().resolve()).withPartitions(3);
+    }
+
+    /** The service's default broker settings, on a free port with its data in {@code dir}. */
+    private static BrokerSettings settings(Path dir) {
+        return DevBrokerSettings.from(ConfigFactory.defaultReference().resolve()).withPort(0).withDataDir(dir);
     }
 
     @Test
     void startsCreatesTopicsAndKeepsDataAcrossRestart(@TempDir Path dir) throws Exception {
-        KafkaConfig cfg = config(dir);
+        KafkaConfig cfg = config();
         String firstBootstrap;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(cfg.embedded())) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(settings(dir))) {
             firstBootstrap = kafka.bootstrapServers();
             System.out.printf("broker start (format + start): %d ms%n", kafka.startupTime().toMillis());
             assertTrue(firstBootstrap.startsWith("127.0.0.1:"));
@@ -65,7 +70,7 @@ class EmbeddedKafkaTest {
         assertFalse(listening(firstBootstrap), "the broker is gone after close");
 
         // Restart on the same directory: no second format, the topics and records are still there.
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(cfg.embedded())) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(settings(dir))) {
             System.out.printf("broker restart (no format): %d ms%n", kafka.startupTime().toMillis());
             String log = Files.readString(kafka.logFile());
             assertEquals(1, log.split("Formatting", -1).length - 1, "formatted once");
@@ -81,9 +86,8 @@ class EmbeddedKafkaTest {
     void portInUse(@TempDir Path dir) throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            KafkaConfig cfg = config(dir);
             SalveException e = assertThrows(SalveException.class,
-                    () -> EmbeddedKafka.start(cfg.embedded().withPort(taken.getLocalPort())));
+                    () -> EmbeddedKafka.start(settings(dir).withPort(taken.getLocalPort())));
             assertEquals("PORT_IN_USE", e.code());
             assertTrue(e.getMessage().contains(Integer.toString(taken.getLocalPort())), e.getMessage());
         }
@@ -91,17 +95,15 @@ class EmbeddedKafkaTest {
 
     @Test
     void startFailureCarriesTheBrokerLog(@TempDir Path dir) {
-        KafkaConfig cfg = config(dir);
         SalveException e = assertThrows(SalveException.class,
-                () -> EmbeddedKafka.start(cfg.embedded(), dir.resolve("no-such.jar").toString()));
+                () -> EmbeddedKafka.start(settings(dir), dir.resolve("no-such.jar").toString()));
         assertEquals("KAFKA_START_FAILED", e.code());
         assertTrue(e.getMessage().contains("kafka.tools.StorageTool"), e.getMessage());   // the JVM's own error
     }
 
     @Test
     void timeout(@TempDir Path dir) {
-        KafkaConfig.Embedded e0 = config(dir).embedded();
-        KafkaConfig.Embedded quick = new KafkaConfig.Embedded(e0.host(), 0, dir, Duration.ofMillis(1), e0.jvmOptions());
+        BrokerSettings quick = settings(dir).withStartTimeout(Duration.ofMillis(1));
         SalveException e = assertThrows(SalveException.class, () -> EmbeddedKafka.start(quick));
         assertEquals("KAFKA_START_FAILED", e.code());
     }

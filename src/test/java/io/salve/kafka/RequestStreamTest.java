@@ -1,6 +1,7 @@
 package io.salve.kafka;
 
 import com.typesafe.config.ConfigFactory;
+import io.salve.app.DevBrokerSettings;
 import io.salve.core.SalveException;
 import io.salve.data.FashionMnist;
 import io.salve.data.ImageSet;
@@ -69,8 +70,8 @@ class RequestStreamTest {
     @BeforeAll
     static void startBroker() {
         KafkaTestUtil.quietKafkaLogs();
-        KafkaConfig base = KafkaConfig.from(ConfigFactory.defaultReference().resolve());
-        kafka = EmbeddedKafka.start(base.embedded().withPort(0).withDataDir(dir.resolve("kafka")));
+        kafka = EmbeddedKafka.start(DevBrokerSettings.from(ConfigFactory.defaultReference().resolve()).withPort(0)
+                .withDataDir(dir.resolve("kafka")));
         bs = kafka.bootstrapServers();
         System.out.printf("broker start: %d ms%n", kafka.startupTime().toMillis());
         system = ActorSystem.create(Behaviors.empty(), "request-stream-test");

@@ -1,0 +1,68 @@
+package io.salve.devbroker;
+
+import io.salve.core.SalveException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Uuid;
+
+/** The two child JVMs of a start: Kafka's storage format (first start only) and the broker itself. */
+final class BrokerJvm {
+
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    private BrokerJvm() { }
+
+    /** Formats the storage of a new data directory: {@code kafka.tools.StorageTool format} with a new cluster id. */
+    static void format(String classPath, Path propsFile, BrokerLog log, Duration timeout) {
+        List<String> cmd = List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", classPath, "kafka.tools.StorageTool", "format",
+                "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString());
+        try {
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.file().toFile()))
+                    .start();
+            p.getOutputStream().close();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new SalveException("KAFKA_START_FAILED", "formatting the broker storage did not finish in "
+                        + "time (salve.kafka.embedded.start-timeout)" + log.tail());
+            }
+            if (p.exitValue() != 0) {
+                throw new SalveException("KAFKA_START_FAILED", "formatting the broker storage failed (exit "
+                        + p.exitValue() + ")" + log.tail());
+            }
+        } catch (IOException e) {
+            throw new SalveException("KAFKA_START_FAILED", "cannot run " + JAVA + " (" + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SalveException("KAFKA_START_FAILED", "interrupted while formatting the broker storage", e);
+        }
+    }
+
+    /**
+     * Starts {@link BrokerMain} in {@code dataDir}, its output appended to the log. Its standard input stays open
+     * for as long as this JVM lives: that is how the child notices a parent that died without its hooks.
+     */
+    static Process start(String classPath, List<String> jvmOptions, Path dataDir, Path propsFile, BrokerLog log) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(JAVA);
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-Djava.awt.headless=true", "-cp", classPath, BrokerMain.class.getName(),
+                propsFile.toString()));
+        try {
+            return new ProcessBuilder(cmd)
+                    .directory(dataDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.file().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new SalveException("KAFKA_START_FAILED", "cannot start the broker JVM " + JAVA + " ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+}
