@@ -1,9 +1,9 @@
 package io.salve.load;
 
+import io.salve.devbroker.Ports;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,8 +50,8 @@ final class LocalService implements AutoCloseable {
                               PrintStream progress) {
         try {
             Path workDir = Files.createTempDirectory("salve-load-test");
-            int http = freePort();
-            int kafka = freePort();
+            int http = Ports.free("127.0.0.1");
+            int kafka = Ports.free("127.0.0.1");
             ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/salve").toString(), "serve")
                     .directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);
@@ -139,12 +139,6 @@ final class LocalService implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(stopOnExit);
         } catch (IllegalStateException e) {
             // Already shutting down: the hook is running this.
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
