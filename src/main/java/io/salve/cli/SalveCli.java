@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, TrainCommand.class, SaeCommand.class, FeaturesCommand.class,
                 GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
                 AlphaCritCommand.class, ReportCommand.class, ServeCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class SalveCli {
 
     /** Exit code for errors the user can fix (bad input, missing data); 1 stays for bugs. */
