@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.salve.app.GradFamCache;
 import io.salve.app.SalveService;
 import io.salve.core.Head;
 import io.salve.core.Sae;
@@ -19,10 +20,11 @@ import io.salve.core.edit.EditPath;
 import io.salve.core.edit.EditTemplate;
 import io.salve.data.DataSources;
 import io.salve.data.ImageSet;
+import io.salve.edits.EditRegistry;
 import io.salve.edits.EditState;
+import io.salve.edits.RegistryClient;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
-import io.salve.pipeline.Control;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.BundleBatchModel;
 import io.salve.serve.InferenceResult;
@@ -49,6 +51,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -56,6 +59,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,15 +77,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The operator API over real HTTP (bound on a free port, called with {@link HttpClient}) on a real small bundle, an
- * in-memory registry and a real replica pool. Every call a test makes is also checked against the OpenAPI document:
- * a path the server routes must be documented with that method.
+ * The operator API over real HTTP (bound on a free port, called with {@link HttpClient}) on a real small bundle, the
+ * real edit registry (on Pekko's in-memory test journal) and a real replica pool. Every call a test makes is also
+ * checked against the OpenAPI document: a path the server routes must be documented with that method.
  */
 class OperatorApiTest {
 
     static final String TOKEN = "s3cret-token";
     static final ObjectMapper JSON = new ObjectMapper();
-    static final ActorTestKit KIT = ActorTestKit.create();
+    static final ActorTestKit KIT = ActorTestKit.create(PersistenceTestKitPlugin.config()
+            .withFallback(PersistenceTestKitSnapshotPlugin.config()).withFallback(ConfigFactory.load()));
+    static final double MAX_ALPHA = ConfigFactory.load().getDouble("salve.edits.max-alpha");
+    static final AtomicInteger REGISTRIES = new AtomicInteger();
     static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @TempDir
@@ -96,7 +105,7 @@ class OperatorApiTest {
     static RequestCodec codec;
     static JsonNode openApi;
 
-    InMemoryEditLog log;
+    RegistryClient edits;
     ServerBinding binding;
     String base;
     ListAppender<ILoggingEvent> warnings;
@@ -124,29 +133,41 @@ class OperatorApiTest {
         KIT.shutdownTestKit();
     }
 
+    /** A fresh, empty registry of the model (the journal is emptied first), and an API over it. */
     @BeforeEach
     void start() {
         warnings = new ListAppender<>();
         warnings.start();
-        ((Logger) LoggerFactory.getLogger(OperatorApi.class)).addAppender(warnings);
-        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10)));
+        ((Logger) LoggerFactory.getLogger(BearerAuth.class)).addAppender(warnings);
+        if (edits != null) {
+            KIT.stop(edits.ref());
+        }
+        PersistenceTestKit.create(KIT.system()).clearAll();
+        edits = new RegistryClient(KIT.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(
+                MAX_ALPHA, 100, 2, "", "")), "edits-" + REGISTRIES.incrementAndGet()), KIT.system(),
+                Duration.ofSeconds(5));
+        serve(settings(TOKEN, false));
     }
 
     @AfterEach
     void unbind() {
         binding.unbind().toCompletableFuture().join();
-        ((Logger) LoggerFactory.getLogger(OperatorApi.class)).detachAppender(warnings);
+        ((Logger) LoggerFactory.getLogger(BearerAuth.class)).detachAppender(warnings);
     }
 
-    /** (Re)binds an API with these settings and a fresh, empty registry. */
-    void serve(OperatorApi.Settings settings) {
+    static ApiSettings settings(String token, boolean protectReads) {
+        return new ApiSettings(token, protectReads, 4096, Duration.ofSeconds(10), MAX_ALPHA);
+    }
+
+    /** (Re)binds an API with these settings over the test's registry, as a restarted service would. */
+    void serve(ApiSettings settings) {
         if (binding != null) {
             binding.unbind().toCompletableFuture().join();
         }
-        log = new InMemoryEditLog(head, sae);
-        OperatorApi api = new OperatorApi(bundle, model, log, codec, request -> AskPattern.ask(pool,
-                replyTo -> new ReplicaPool.Infer(request, replyTo), Duration.ofSeconds(10), KIT.scheduler()),
-                data, ForkJoinPool.commonPool(), settings);
+        ServedModel served = ServedModel.of(model, bundle, test);
+        OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec,
+                request -> AskPattern.ask(pool, replyTo -> new ReplicaPool.Infer(request, replyTo),
+                        Duration.ofSeconds(10), KIT.scheduler()), ForkJoinPool.commonPool(), settings);
         binding = Http.get(KIT.system()).newServerAt("127.0.0.1", 0).bind(api.routes()).toCompletableFuture().join();
         base = "http://127.0.0.1:" + binding.localAddress().getPort();
     }
@@ -246,7 +267,7 @@ class OperatorApiTest {
     }
 
     long version() throws Exception {
-        return log.current().toCompletableFuture().join().version();
+        return edits.current().toCompletableFuture().join().version();
     }
 
     // ---- features -----------------------------------------------------------------------------------------------
@@ -300,7 +321,7 @@ class OperatorApiTest {
 
         // A new server (e.g. after a restart) serves the file as it is rather than computing it again.
         FileTime written = Files.getLastModifiedTime(file);
-        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10)));
+        serve(settings(TOKEN, false));
         assertArrayEquals(first.raw.body(), get("/v1/features/" + l + "/gradfam.png").raw.body());
         assertEquals(written, Files.getLastModifiedTime(file));
         get("/v1/features/" + sae.latents() + "/gradfam.png").error(404, "UNKNOWN_FEATURE");
@@ -392,7 +413,7 @@ class OperatorApiTest {
         send("PUT", "/v1/edits", "{\"name\": \"x\", \"edits\": [" + edit(1, "salve", "suppress", 1, "[99]") + "]}")
                 .error(400, "UNKNOWN_CLASS");
         assertEquals(0, version());
-        assertTrue(log.history().toCompletableFuture().join().isEmpty());
+        assertTrue(edits.history().toCompletableFuture().join().isEmpty());
     }
 
     @Test
@@ -424,10 +445,13 @@ class OperatorApiTest {
                 .error(409, "VERSION_CONFLICT");
         send("DELETE", "/v1/edits/" + ok.json().get("id").asText(), null, "If-Match", etag)
                 .error(409, "VERSION_CONFLICT");
-        send("DELETE", "/v1/edits", null, "If-Match", "0").error(409, "VERSION_CONFLICT");
+        send("DELETE", "/v1/edits", null, "If-Match", "\"0\"").error(409, "VERSION_CONFLICT");
         send("PUT", "/v1/edits", "{\"name\": \"n\", \"edits\": []}", "If-Match", etag)
                 .error(409, "VERSION_CONFLICT");
         send("DELETE", "/v1/edits", null, "If-Match", "latest").error(400, "BAD_REQUEST");
+        // An entity tag is quoted (RFC 9110); a bare number is not one.
+        send("DELETE", "/v1/edits", null, "If-Match", "1").error(400, "BAD_REQUEST");
+        send("DELETE", "/v1/edits", null, "If-Match", "\"1\", \"2\"").error(400, "BAD_REQUEST");
         assertEquals(1, version());
         assertEquals(200, send("DELETE", "/v1/edits", null, "If-Match", ok.header("ETag")).status);
         assertEquals(200, send("DELETE", "/v1/edits", null, "If-Match", "*").status);
@@ -461,7 +485,7 @@ class OperatorApiTest {
 
     @Test
     void readsCanBeProtectedToo() throws Exception {
-        serve(new OperatorApi.Settings(TOKEN, true, 4096, Duration.ofSeconds(10)));
+        serve(settings(TOKEN, true));
         get("/v1/edits").error(401, "UNAUTHORIZED");
         get("/v1/features").error(401, "UNAUTHORIZED");
         call("POST", "/v1/edits/preview", edit(1, "salve", "suppress", 1, null)).error(401, "UNAUTHORIZED");
@@ -470,7 +494,7 @@ class OperatorApiTest {
 
     @Test
     void withoutAConfiguredTokenEveryChangeIsRefused() throws Exception {
-        serve(new OperatorApi.Settings("", false, 4096, Duration.ofSeconds(10)));
+        serve(settings("", false));
         Reply refused = call("POST", "/v1/edits", edit(1, "salve", "suppress", 1, null), "Authorization",
                 "Bearer ").error(401, "UNAUTHORIZED");
         assertTrue(refused.json().get("error").get("message").asText().contains("SALVE_API_TOKEN"), refused::toString);
@@ -505,7 +529,7 @@ class OperatorApiTest {
         assertEquals(201, send("POST", "/v1/edits", edit(dominant(2), "salve", "suppress", 1.5, null)).status);
         int cls = bestClass();
         for (EditMethod method : EditMethod.values()) {
-            EditState before = log.current().toCompletableFuture().join();
+            EditState before = edits.current().toCompletableFuture().join();
             Head servedBefore = before.editSet().apply(head, sae);
             double alpha = halfFlipped(servedBefore, new EditTemplate(dominant(cls), method, Direction.SUPPRESS,
                     List.of(cls)), cls);
@@ -518,7 +542,7 @@ class OperatorApiTest {
 
             Reply applied = send("POST", "/v1/edits", body);
             assertEquals(201, applied.status, applied::toString);
-            Head servedAfter = log.current().toCompletableFuture().join().editSet().apply(head, sae);
+            Head servedAfter = edits.current().toCompletableFuture().join().editSet().apply(head, sae);
             int[] support = new int[head.numClasses()];
             int[][] correct = new int[2][head.numClasses()];
             int[] changed = new int[head.numClasses()];
@@ -569,7 +593,7 @@ class OperatorApiTest {
         EditPath path = EditPath.of(served, sae, edit);
         double[] flips = IntStream.range(0, test.count()).filter(n -> test.labels()[n] == cls)
                 .mapToDouble(n -> AlphaFlip.of(path.trace(test.rows()[n])).alpha()).sorted().toArray();
-        return Double.isFinite(flips[flips.length / 2]) ? flips[flips.length / 2] * 1.01 : Control.MAX_ALPHA;
+        return Double.isFinite(flips[flips.length / 2]) ? flips[flips.length / 2] * 1.01 : MAX_ALPHA;
     }
 
     // ---- inference ----------------------------------------------------------------------------------------------
@@ -600,14 +624,15 @@ class OperatorApiTest {
 
     @Test
     void settingsComeFromTheSalveApiBlock() {
-        OperatorApi.Settings defaults = OperatorApi.Settings.from(ConfigFactory.defaultReference());
+        ApiSettings defaults = ApiSettings.from(ConfigFactory.defaultReference());
         assertEquals(System.getenv().getOrDefault("SALVE_API_TOKEN", ""), defaults.token());
         assertFalse(defaults.protectReads());
         assertEquals(1 << 20, defaults.maxBodyBytes());
-        OperatorApi.Settings set = OperatorApi.Settings.from(ConfigFactory.parseString(
-                "salve.api { token = abc, protect-reads = true, max-body-bytes = 64k, infer-timeout = 2s }")
-                .withFallback(ConfigFactory.defaultReference()));
-        assertEquals(new OperatorApi.Settings("abc", true, 65536, Duration.ofSeconds(2)), set);
+        assertEquals(1000, defaults.maxAlpha());
+        ApiSettings set = ApiSettings.from(ConfigFactory.parseString(
+                "salve.api { token = abc, protect-reads = true, max-body-bytes = 64k, infer-timeout = 2s }, "
+                        + "salve.edits.max-alpha = 50").withFallback(ConfigFactory.defaultReference()));
+        assertEquals(new ApiSettings("abc", true, 65536, Duration.ofSeconds(2), 50), set);
     }
 
     // ---- OpenAPI ------------------------------------------------------------------------------------------------
