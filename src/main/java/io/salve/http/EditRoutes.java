@@ -12,7 +12,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
-import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.ETag;
 import org.apache.pekko.http.javadsl.model.headers.EntityTag;
@@ -54,13 +53,12 @@ final class EditRoutes extends AllDirectives {
     Route routes() {
         return pathPrefix("edits", () -> concat(
                 pathEnd(() -> concat(
-                        get(() -> auth.read(() -> state(StatusCodes.OK, edits::current))),
+                        get(() -> auth.read(() -> state(edits::current))),
                         post(() -> change(expected -> bodies.json(EditBody.class, body -> apply(body, expected)))),
-                        put(() -> change(expected -> bodies.json(SetBody.class, body -> state(StatusCodes.OK,
-                                () -> edits.set(body.name(), body.proposals(), body.author(), body.reason(),
-                                        expected))))),
-                        delete(() -> change(expected -> why((author, reason) -> state(StatusCodes.OK,
-                                () -> edits.revertAll(author, reason, expected))))))),
+                        put(() -> change(expected -> bodies.json(SetBody.class, body -> state(() -> edits.set(
+                                body.name(), body.proposals(), body.author(), body.reason(), expected))))),
+                        delete(() -> change(expected -> why((author, reason) -> state(() -> edits.revertAll(author,
+                                reason, expected))))))),
                 path("history", () -> get(() -> auth.read(() -> onSuccess(edits::history, entries -> complete(
                         StatusCodes.OK, new HistoryView(model, entries.stream().map(HistoryView.Entry::of).toList()),
                         Json.marshaller()))))),
@@ -68,7 +66,7 @@ final class EditRoutes extends AllDirectives {
                         onSuccess(() -> previews.of(body), preview -> complete(StatusCodes.OK, preview,
                                 Json.marshaller())))))),
                 path(PathMatchers.segment(EDIT_ID), id -> delete(() -> change(expected -> why((author, reason) ->
-                        state(StatusCodes.OK, () -> edits.revert(id, author, reason, expected))))))));
+                        state(() -> edits.revert(id, author, reason, expected))))))));
     }
 
     private Route apply(EditBody body, OptionalLong expected) {
@@ -83,8 +81,9 @@ final class EditRoutes extends AllDirectives {
     }
 
     /** The state a read or change leaves, with its version as ETag. */
-    private Route state(StatusCode status, Supplier<CompletionStage<EditState>> change) {
-        return onSuccess(change, s -> complete(status, List.of(etag(s)), StateView.of(model, s), Json.marshaller()));
+    private Route state(Supplier<CompletionStage<EditState>> change) {
+        return onSuccess(change, s -> complete(StatusCodes.OK, List.of(etag(s)), StateView.of(model, s),
+                Json.marshaller()));
     }
 
     /** The registry version as an entity tag: what If-Match takes back. */
