@@ -73,7 +73,7 @@ final class ApiErrors extends AllDirectives {
         return STATUS.getOrDefault(code, unlisted);
     }
 
-    static HttpResponse response(StatusCode status, ApiError error) {
+    private static HttpResponse response(StatusCode status, ApiError error) {
         return HttpResponse.create().withStatus(status)
                 .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.bytes(new ErrorBody(error))));
     }
