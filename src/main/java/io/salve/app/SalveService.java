@@ -12,9 +12,12 @@ import io.salve.devbroker.EmbeddedKafka;
 import io.salve.edits.EditRegistry;
 import io.salve.edits.EditState;
 import io.salve.edits.RegistryClient;
+import io.salve.http.ApiSettings;
 import io.salve.http.HealthRoutes;
+import io.salve.http.HttpServer;
 import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
+import io.salve.http.ServedModel;
 import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.KafkaConfig;
@@ -65,7 +68,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.kafka.javadsl.Consumer;
@@ -106,7 +108,7 @@ public final class SalveService implements AutoCloseable {
         this.admin = admin;
         this.bundle = bundle;
         this.metrics = metrics;
-        this.http = Http.get(system).newServerAt(host, port).bind(routes).toCompletableFuture().join();
+        this.http = HttpServer.start(system, routes, host, port);
     }
 
     public static SalveService start(Config config, Progress progress) {
@@ -197,8 +199,6 @@ public final class SalveService implements AutoCloseable {
         SalveService service = new SalveService(system, pool, bootstrap, kafka, admin, bundle, metrics, routes,
                 serve.httpHost(), serve.httpPort());
         self.complete(service);
-        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http",
-                () -> service.http.unbind().thenApply(u -> Done.getInstance()));
         LOG.info("HTTP on {}: /health/live, /health/ready, /metrics{}", service.http.localAddress(),
                 api != null ? ", the operator API under /v1" : "");
 
@@ -226,8 +226,10 @@ public final class SalveService implements AutoCloseable {
         RegistryClient edits = EditRegistry.start(system, modelName(bundle), bundle.head(), bundle.sae());
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         // Builds the bundle's test activations when missing, which the heads below read.
-        OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
-                Discovery.dataOf(bundle, serve.dataDir()), blocking, OperatorApi.Settings.from(system.settings().config()));
+        Discovery.DataRef data = Discovery.dataOf(bundle, serve.dataDir());
+        ServedModel served = OperatorModel.load(bundle, modelName(bundle), data);
+        OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec, infer,
+                blocking, ApiSettings.from(system.settings().config()));
         // Read once, not per change. Each head comes with the diagnostics' held-out alpha_flip of every suppression:
         // up to seconds of work, hence off the actors.
         Head base = bundle.head();

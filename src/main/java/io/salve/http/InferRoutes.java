@@ -1,0 +1,78 @@
+package io.salve.http;
+
+import io.salve.core.SalveException;
+import io.salve.serve.InferenceRequest;
+import io.salve.serve.InferenceResult;
+import io.salve.serve.InferenceService;
+import io.salve.wire.RequestCodec;
+import io.salve.wire.ResultCodec;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code POST /v1/infer}, synchronous inference: the body and the answer are a Kafka request and its result record,
+ * byte for byte the same codecs. A refused request gets the result record's error, which is also the API's error
+ * shape, plus the request's id.
+ */
+final class InferRoutes extends AllDirectives {
+
+    private final RequestCodec codec;
+    private final InferenceService infer;
+    private final Duration timeout;
+    private final BearerAuth auth;
+    private final RequestBodies bodies;
+
+    InferRoutes(RequestCodec codec, InferenceService infer, Duration timeout, BearerAuth auth, RequestBodies bodies) {
+        this.codec = codec;
+        this.infer = infer;
+        this.timeout = timeout;
+        this.auth = auth;
+        this.bodies = bodies;
+    }
+
+    Route routes() {
+        return path("infer", () -> post(() -> auth.read(() -> bodies.bytes(bytes -> completeWithFuture(
+                answer(bytes))))));
+    }
+
+    private CompletionStage<HttpResponse> answer(byte[] bytes) {
+        InferenceRequest request;
+        try {
+            request = codec.decode(bytes, System.nanoTime());
+        } catch (RequestCodec.BadRequest e) {
+            InferenceResult refused = InferenceResult.failure(e.id(), e.code(), e.getMessage());
+            return CompletableFuture.completedFuture(
+                    result(ApiErrors.status(e.code(), StatusCodes.BAD_REQUEST), refused));
+        }
+        return infer.infer(request).toCompletableFuture().copy()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((r, failure) -> {
+                    if (failure == null) {
+                        return result(r.failed() ? ApiErrors.status(r.error().code()) : StatusCodes.OK, r);
+                    }
+                    Throwable cause = ApiErrors.unwrap(failure);
+                    InferenceResult failed = cause instanceof TimeoutException
+                            ? InferenceResult.failure(request.id(), "TIMEOUT", "no answer within "
+                            + timeout.toMillis() + " ms")
+                            : cause instanceof SalveException se
+                            ? InferenceResult.failure(request.id(), se.code(), se.getMessage())
+                            : InferenceResult.failure(request.id(), "INFERENCE_FAILED", String.valueOf(cause));
+                    return result(ApiErrors.status(failed.error().code()), failed);
+                });
+    }
+
+    private static HttpResponse result(StatusCode status, InferenceResult result) {
+        return HttpResponse.create().withStatus(status)
+                .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ResultCodec.encode(result)));
+    }
+}
