@@ -8,9 +8,9 @@ import io.salve.core.Sae;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.devbroker.EmbeddedKafka;
-import io.salve.edits.EditRegistry;
+import io.salve.edits.EditJournal;
 import io.salve.edits.EditState;
-import io.salve.edits.RegistryClient;
+import io.salve.edits.RegistryActorClient;
 import io.salve.http.HealthRoutes;
 import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
@@ -215,7 +215,7 @@ public final class SalveService implements AutoCloseable {
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
                                     InferenceService infer) {
-        RegistryClient edits = EditRegistry.start(system, modelName(bundle), bundle.head(), bundle.sae());
+        RegistryActorClient edits = EditJournal.startRegistry(system, modelName(bundle), bundle.head(), bundle.sae());
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         // Builds the bundle's test activations when missing, which the heads below read.
         OperatorApi api = new OperatorApi(bundle, modelName(bundle), edits, codec, infer,
@@ -293,7 +293,7 @@ public final class SalveService implements AutoCloseable {
     }
 
     /** Ready: broker reachable, topics present, every replica loaded. Asks both at once and blocks no thread. */
-    public CompletionStage<HealthRoutes.Readiness> readiness() {
+    private CompletionStage<HealthRoutes.Readiness> readiness() {
         CompletionStage<ReplicaPool.Status> status = AskPattern.ask(pool, ReplicaPool.GetStatus::new, ASK_TIMEOUT,
                 system.scheduler());
         CompletionStage<Map<String, Object>> topics = Topics.missing(admin, kafka, ASK_TIMEOUT).handle(

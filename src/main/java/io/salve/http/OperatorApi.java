@@ -20,13 +20,12 @@ import io.salve.core.edit.Direction;
 import io.salve.core.edit.Edit;
 import io.salve.core.edit.EditMethod;
 import io.salve.edits.ActiveEdit;
-import io.salve.edits.EditLog;
+import io.salve.edits.EditRegistryClient;
 import io.salve.edits.EditProposal;
 import io.salve.edits.EditState;
 import io.salve.edits.HistoryEntry;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
-import io.salve.pipeline.Control;
 import io.salve.pipeline.Discovery;
 import io.salve.pipeline.Validation;
 import io.salve.serve.InferenceRequest;
@@ -134,8 +133,13 @@ public final class OperatorApi extends AllDirectives {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    /** The {@code salve.api} block. */
-    public record Settings(String token, boolean protectReads, long maxBodyBytes, Duration inferTimeout) {
+    /**
+     * The {@code salve.api} block.
+     *
+     * @param maxAlpha {@code salve.edits.max-alpha}: previews take the limit the registry applies
+     */
+    public record Settings(String token, boolean protectReads, long maxBodyBytes, Duration inferTimeout,
+                           double maxAlpha) {
 
         public Settings {
             token = token == null ? "" : token;
@@ -144,7 +148,7 @@ public final class OperatorApi extends AllDirectives {
         public static Settings from(Config root) {
             Config c = root.getConfig("salve.api");
             return new Settings(c.getString("token"), c.getBoolean("protect-reads"), c.getBytes("max-body-bytes"),
-                    c.getDuration("infer-timeout"));
+                    c.getDuration("infer-timeout"), root.getDouble("salve.edits.max-alpha"));
         }
     }
 
@@ -240,7 +244,7 @@ public final class OperatorApi extends AllDirectives {
 
     private final Bundle bundle;
     private final String model;
-    private final EditLog edits;
+    private final EditRegistryClient edits;
     private final RequestCodec codec;
     private final InferenceService infer;
     private final Discovery.DataRef data;
@@ -270,7 +274,7 @@ public final class OperatorApi extends AllDirectives {
      * @param data     the bundle's data set: test images for Grad-FAM, test activations if not cached yet
      * @param blocking runs previews (CPU work of up to a second) off Pekko's dispatcher
      */
-    public OperatorApi(Bundle bundle, String model, EditLog edits, RequestCodec codec,
+    public OperatorApi(Bundle bundle, String model, EditRegistryClient edits, RequestCodec codec,
                        InferenceService infer, Discovery.DataRef data,
                        Executor blocking, Settings settings) {
         this.bundle = bundle;
@@ -578,7 +582,7 @@ public final class OperatorApi extends AllDirectives {
         Edit edit = body.edit();
         return edits.current().thenApplyAsync(s -> {
             Head served = s.editSet().apply(head, sae);
-            EditPreview p = EditPreview.of(served, sae, edit, Control.MAX_ALPHA, test.rows(), test.labels());
+            EditPreview p = EditPreview.of(served, sae, edit, settings.maxAlpha(), test.rows(), test.labels());
             List<String> names = bundle.metadata().classNames();
             List<ClassPreview> classes = IntStream.range(0, names.size()).mapToObj(k -> new ClassPreview(k,
                     names.get(k), p.support()[k], finite(p.accuracyBefore(k)), finite(p.accuracyAfter(k)),

@@ -22,7 +22,6 @@ import io.salve.data.ImageSet;
 import io.salve.edits.EditState;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
-import io.salve.pipeline.Control;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.BundleBatchModel;
 import io.salve.serve.InferenceResult;
@@ -78,6 +77,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OperatorApiTest {
 
     static final String TOKEN = "s3cret-token";
+    /** The service's edit limit, as the registry applies it. */
+    static final double MAX_ALPHA = ConfigFactory.defaultReference().getDouble("salve.edits.max-alpha");
     static final ObjectMapper JSON = new ObjectMapper();
     static final ActorTestKit KIT = ActorTestKit.create();
     static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -96,7 +97,7 @@ class OperatorApiTest {
     static RequestCodec codec;
     static JsonNode openApi;
 
-    InMemoryEditLog log;
+    InMemoryRegistryClient log;
     ServerBinding binding;
     String base;
     ListAppender<ILoggingEvent> warnings;
@@ -129,7 +130,7 @@ class OperatorApiTest {
         warnings = new ListAppender<>();
         warnings.start();
         ((Logger) LoggerFactory.getLogger(OperatorApi.class)).addAppender(warnings);
-        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10)));
+        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10), MAX_ALPHA));
     }
 
     @AfterEach
@@ -143,7 +144,7 @@ class OperatorApiTest {
         if (binding != null) {
             binding.unbind().toCompletableFuture().join();
         }
-        log = new InMemoryEditLog(head, sae);
+        log = new InMemoryRegistryClient(head, sae);
         OperatorApi api = new OperatorApi(bundle, model, log, codec, request -> AskPattern.ask(pool,
                 replyTo -> new ReplicaPool.Infer(request, replyTo), Duration.ofSeconds(10), KIT.scheduler()),
                 data, ForkJoinPool.commonPool(), settings);
@@ -300,7 +301,7 @@ class OperatorApiTest {
 
         // A new server (e.g. after a restart) serves the file as it is rather than computing it again.
         FileTime written = Files.getLastModifiedTime(file);
-        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10)));
+        serve(new OperatorApi.Settings(TOKEN, false, 4096, Duration.ofSeconds(10), MAX_ALPHA));
         assertArrayEquals(first.raw.body(), get("/v1/features/" + l + "/gradfam.png").raw.body());
         assertEquals(written, Files.getLastModifiedTime(file));
         get("/v1/features/" + sae.latents() + "/gradfam.png").error(404, "UNKNOWN_FEATURE");
@@ -461,7 +462,7 @@ class OperatorApiTest {
 
     @Test
     void readsCanBeProtectedToo() throws Exception {
-        serve(new OperatorApi.Settings(TOKEN, true, 4096, Duration.ofSeconds(10)));
+        serve(new OperatorApi.Settings(TOKEN, true, 4096, Duration.ofSeconds(10), MAX_ALPHA));
         get("/v1/edits").error(401, "UNAUTHORIZED");
         get("/v1/features").error(401, "UNAUTHORIZED");
         call("POST", "/v1/edits/preview", edit(1, "salve", "suppress", 1, null)).error(401, "UNAUTHORIZED");
@@ -470,7 +471,7 @@ class OperatorApiTest {
 
     @Test
     void withoutAConfiguredTokenEveryChangeIsRefused() throws Exception {
-        serve(new OperatorApi.Settings("", false, 4096, Duration.ofSeconds(10)));
+        serve(new OperatorApi.Settings("", false, 4096, Duration.ofSeconds(10), MAX_ALPHA));
         Reply refused = call("POST", "/v1/edits", edit(1, "salve", "suppress", 1, null), "Authorization",
                 "Bearer ").error(401, "UNAUTHORIZED");
         assertTrue(refused.json().get("error").get("message").asText().contains("SALVE_API_TOKEN"), refused::toString);
@@ -569,7 +570,7 @@ class OperatorApiTest {
         EditPath path = EditPath.of(served, sae, edit);
         double[] flips = IntStream.range(0, test.count()).filter(n -> test.labels()[n] == cls)
                 .mapToDouble(n -> AlphaFlip.of(path.trace(test.rows()[n])).alpha()).sorted().toArray();
-        return Double.isFinite(flips[flips.length / 2]) ? flips[flips.length / 2] * 1.01 : Control.MAX_ALPHA;
+        return Double.isFinite(flips[flips.length / 2]) ? flips[flips.length / 2] * 1.01 : MAX_ALPHA;
     }
 
     // ---- inference ----------------------------------------------------------------------------------------------
@@ -607,7 +608,7 @@ class OperatorApiTest {
         OperatorApi.Settings set = OperatorApi.Settings.from(ConfigFactory.parseString(
                 "salve.api { token = abc, protect-reads = true, max-body-bytes = 64k, infer-timeout = 2s }")
                 .withFallback(ConfigFactory.defaultReference()));
-        assertEquals(new OperatorApi.Settings("abc", true, 65536, Duration.ofSeconds(2)), set);
+        assertEquals(new OperatorApi.Settings("abc", true, 65536, Duration.ofSeconds(2), 1000), set);
     }
 
     // ---- OpenAPI ------------------------------------------------------------------------------------------------

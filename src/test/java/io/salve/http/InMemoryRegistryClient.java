@@ -4,11 +4,10 @@ import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SalveException;
 import io.salve.edits.ActiveEdit;
-import io.salve.edits.EditLog;
+import io.salve.edits.EditRegistryClient;
 import io.salve.edits.EditProposal;
 import io.salve.edits.EditState;
 import io.salve.edits.HistoryEntry;
-import io.salve.pipeline.Control;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +16,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * {@link EditLog}'s contract without persistence: changes are validated against the head and SAE, a stale expected
+ * {@link EditRegistryClient}'s contract without persistence: changes are validated against the head and SAE, a stale expected
  * version is VERSION_CONFLICT, an unknown id UNKNOWN_EDIT, a failed change leaves everything as it was, and every
  * change (reverting nothing included) makes a new version and a history entry.
  */
-final class InMemoryEditLog implements EditLog {
+final class InMemoryRegistryClient implements EditRegistryClient {
 
     private final Head head;
     private final Sae sae;
@@ -29,7 +28,7 @@ final class InMemoryEditLog implements EditLog {
     private final List<HistoryEntry> history = new ArrayList<>();
     private int ids;
 
-    InMemoryEditLog(Head head, Sae sae) {
+    InMemoryRegistryClient(Head head, Sae sae) {
         this.head = head;
         this.sae = sae;
     }
@@ -107,7 +106,7 @@ final class InMemoryEditLog implements EditLog {
     }
 
     private ActiveEdit activate(EditProposal p, long version, Instant at) {
-        p.edit().validate(head, sae, Control.MAX_ALPHA);
+        p.edit().validate(head, sae, OperatorApiTest.MAX_ALPHA);
         return new ActiveEdit("e" + ++ids, p.edit(), p.author(), p.reason(), at, version);
     }
 
