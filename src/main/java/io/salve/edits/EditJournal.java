@@ -5,10 +5,15 @@ import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SalveException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -18,12 +23,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 
 /**
  * Where the edit registries persist: the journal that {@code salve.edits.journal} names (an H2 file database or
  * PostgreSQL), brought up before a registry recovers from it: the H2 directory and the journal's tables created if
- * missing, and every failure to reach it reported as JOURNAL_UNAVAILABLE with the journal it tried.
+ * missing (with the plugin's own DDL, not its test kit), and every failure to reach it reported as JOURNAL_UNAVAILABLE
+ * with the journal it tried.
  */
 public final class EditJournal {
 
@@ -46,8 +51,7 @@ public final class EditJournal {
         if (kind(edits).equals("h2")) {
             createH2Dir(edits.getString("h2.dir"));
         }
-        await(SchemaUtils.createIfNotExists(settings.journalPluginId(), system).toCompletableFuture(), startTimeout,
-                where, "create the journal tables");
+        createTables(system.settings().config(), settings.journalPluginId(), kind(edits), where);
         ActorRef<EditRegistry.Command> ref = system.systemActorOf(EditRegistry.create(model, head, sae, settings),
                 "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8), Props.empty());
         // The first recovery also warms up serialization and the connection pool: it gets the start timeout.
@@ -87,6 +91,43 @@ public final class EditJournal {
             throw new SalveException("JOURNAL_UNAVAILABLE", "cannot create the H2 journal directory " + dir + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Runs the plugin's own DDL for this kind of database (shipped in its jar) on the database the journal plugin
+     * uses; a table or index that exists already is left as it is.
+     */
+    private static void createTables(Config root, String journalPluginId, String kind, String where) {
+        Config db = root.getConfig("pekko-persistence-jdbc.shared-databases."
+                + root.getString(journalPluginId + ".use-shared-db") + ".db");
+        String script = "schema/" + kind + "/" + kind + "-create-schema.sql";
+        try (InputStream in = EditJournal.class.getClassLoader().getResourceAsStream(script);
+             Connection connection = DriverManager.getConnection(db.getString("url"), db.getString("user"),
+                     db.getString("password"));
+             Statement statement = connection.createStatement()) {
+            if (in == null) {
+                throw new IOException("no " + script + " on the class path");
+            }
+            for (String sql : new String(in.readAllBytes(), StandardCharsets.UTF_8).split(";")) {
+                if (!sql.isBlank()) {
+                    try {
+                        statement.execute(sql);
+                    } catch (SQLException e) {
+                        if (!alreadyExists(e)) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        } catch (SQLException | IOException e) {
+            throw new SalveException("JOURNAL_UNAVAILABLE", "could not create the journal tables in " + where + ": "
+                    + e, e);
+        }
+    }
+
+    // The scripts create their unique indexes without IF NOT EXISTS: H2 42111, PostgreSQL 42P07 (duplicate object).
+    private static boolean alreadyExists(SQLException e) {
+        return e.getErrorCode() == 42111 || "42P07".equals(e.getSQLState());
     }
 
     private static <T> T await(CompletableFuture<T> future, Duration timeout, String where, String what) {
