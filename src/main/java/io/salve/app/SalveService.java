@@ -5,26 +5,23 @@ import com.typesafe.config.Config;
 import io.salve.core.Head;
 import io.salve.core.Progress;
 import io.salve.core.Sae;
-import io.salve.core.SaeMetrics;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.devbroker.EmbeddedKafka;
-import io.salve.edits.EditRegistry;
+import io.salve.edits.EditJournal;
 import io.salve.edits.EditState;
-import io.salve.edits.RegistryClient;
+import io.salve.edits.RegistryActorClient;
 import io.salve.http.ApiSettings;
 import io.salve.http.HealthRoutes;
 import io.salve.http.HttpServer;
 import io.salve.http.MetricsRoutes;
 import io.salve.http.OperatorApi;
 import io.salve.http.ServedModel;
-import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.DemoTraffic;
 import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
-import io.salve.kafka.WindowPublisher;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
@@ -32,6 +29,7 @@ import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.BatchModel;
 import io.salve.serve.BundleBatchModel;
+import io.salve.serve.FaultInjection;
 import io.salve.serve.Guardian;
 import io.salve.serve.HeadSwapper;
 import io.salve.serve.InferenceResult;
@@ -39,29 +37,26 @@ import io.salve.serve.InferenceService;
 import io.salve.serve.ReplicaPool;
 import io.salve.serve.ServeConfig;
 import io.salve.serve.ServingHead;
-import io.salve.telemetry.ClassWindows;
-import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.ServiceMetrics;
 import io.salve.telemetry.TelemetryConfig;
 import io.salve.telemetry.TelemetryMetrics;
 import io.salve.wire.RequestCodec;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -73,7 +68,6 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The running service: broker (embedded or external), topics, the actor system with its replicas, the Kafka request
@@ -87,7 +81,6 @@ public final class SalveService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SalveService.class);
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final ActorSystem<Guardian.Command> system;
     private final ActorRef<ReplicaPool.Command> pool;
@@ -112,13 +105,6 @@ public final class SalveService implements AutoCloseable {
     }
 
     public static SalveService start(Config config, Progress progress) {
-        return start(config, progress, UnaryOperator.identity());
-    }
-
-    /**
-     * @param models wraps each replica's model (fault injection in tests; identity otherwise)
-     */
-    public static SalveService start(Config config, Progress progress, UnaryOperator<BatchModel> models) {
         ServeConfig serve = ServeConfig.from(config);
         KafkaConfig kafka = KafkaConfig.from(config);
         TelemetryConfig observe = TelemetryConfig.from(config);
@@ -143,9 +129,9 @@ public final class SalveService implements AutoCloseable {
         TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
         for (String device : serve.devices()) {
-            specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.apply(
-                    new BundleBatchModel(bundle, Device.fromName(device), observe.telemetry().enabled(),
-                            observe.diagnostics().enabled())))));
+            Supplier<BatchModel> models = FaultInjection.failingEvery(serve.failEvery(), () -> new BundleBatchModel(
+                    bundle, Device.fromName(device), observe.telemetry().enabled(), observe.diagnostics().enabled()));
+            specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.get())));
         }
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
                 bundle.metadata().classNames(), ServingHead.unedited(bundle.head()), serve.batching(), metrics::batch)),
@@ -202,7 +188,14 @@ public final class SalveService implements AutoCloseable {
         LOG.info("HTTP on {}: /health/live, /health/ready, /metrics{}", service.http.localAddress(),
                 api != null ? ", the operator API under /v1" : "");
 
-        service.startRequestStream(shutdown, codec, infer, observe, telemetryMetrics);
+        ObservationWindows windows = ObservationWindows.start(system, bundle, observe, kafka, bootstrap, admin,
+                telemetryMetrics);
+        // After the requests are drained, so the last windows hold every answered request.
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "publish-last-windows", () -> {
+            windows.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        service.startRequestStream(shutdown, codec, infer, windows, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
             DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
                     serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
@@ -223,7 +216,7 @@ public final class SalveService implements AutoCloseable {
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
                                     InferenceService infer) {
-        RegistryClient edits = EditRegistry.start(system, modelName(bundle), bundle.head(), bundle.sae());
+        RegistryActorClient edits = EditJournal.startRegistry(system, modelName(bundle), bundle.head(), bundle.sae());
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         // Builds the bundle's test activations when missing, which the heads below read.
         Discovery.DataRef data = Discovery.dataOf(bundle, serve.dataDir());
@@ -258,14 +251,16 @@ public final class SalveService implements AutoCloseable {
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,
-                                    InferenceService infer,
+                                    InferenceService infer, ObservationWindows windows,
                                     TelemetryConfig observe, TelemetryMetrics telemetryMetrics) {
         Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, codec,
                 request -> {
                     metrics.accepted();
                     return infer.infer(request).whenComplete((result, failure) -> metrics.left());
-                }, windows(shutdown, observe, telemetryMetrics), new ObservationRecords(observe, kafka.topics(),
-                        telemetryMetrics));
+                }, result -> {
+                    metrics.answered(result);
+                    windows.add(result);
+                }, new ObservationRecords(observe, kafka.topics(), telemetryMetrics));
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",
@@ -277,53 +272,6 @@ public final class SalveService implements AutoCloseable {
                 shutdown.runAll(CoordinatedShutdown.unknownReason());
             }
         });
-    }
-
-    /**
-     * The aggregation windows and their timers, and the consumer-lag poll; returns what the stream tells each
-     * result (metrics, then the windows).
-     */
-    private java.util.function.Consumer<InferenceResult> windows(CoordinatedShutdown shutdown, TelemetryConfig observe,
-                                                                 TelemetryMetrics telemetryMetrics) {
-        int classes = bundle.metadata().classNames().size();
-        Instant now = Instant.now();
-        FeatureWindows features = observe.telemetry().enabled() && bundle.hasSae()
-                ? new FeatureWindows(classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
-                : null;
-        ClassWindows perClass = observe.diagnostics().enabled()
-                ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
-        WindowPublisher publisher = features == null && perClass == null ? null
-                : new WindowPublisher(bootstrap, kafka.topics(), features, perClass, telemetryMetrics);
-        List<Cancellable> timers = new ArrayList<>();
-        ExecutionContextExecutor ec = system.executionContext();
-        if (features != null) {
-            Duration w = observe.telemetry().window();
-            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishFeatures, ec));
-        }
-        if (perClass != null) {
-            Duration w = observe.diagnostics().window();
-            timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishClasses, ec));
-        }
-        timers.add(system.scheduler().scheduleAtFixedRate(LAG_INTERVAL, LAG_INTERVAL, () ->
-                ConsumerLag.of(admin, kafka.groupId(), kafka.topics().requests())
-                        .thenAccept(telemetryMetrics::consumerLag), ec));
-        // After the requests are drained, so the last window holds every answered request.
-        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "publish-last-windows", () -> {
-            timers.forEach(Cancellable::cancel);
-            if (publisher != null) {
-                publisher.close();
-            }
-            return CompletableFuture.completedFuture(Done.getInstance());
-        });
-        return result -> {
-            metrics.answered(result);
-            if (features != null) {
-                features.add(result);
-            }
-            if (perClass != null) {
-                perClass.add(result);
-            }
-        };
     }
 
     /** The name requests may give in their {@code model} field: the bundle directory's name. */
@@ -347,26 +295,23 @@ public final class SalveService implements AutoCloseable {
         return Bundle.open(serve.bundle());
     }
 
-    /** Ready: broker reachable, topics present, every replica loaded. */
-    public CompletionStage<HealthRoutes.Readiness> readiness() {
+    /** Ready: broker reachable, topics present, every replica loaded. Asks both at once and blocks no thread. */
+    private CompletionStage<HealthRoutes.Readiness> readiness() {
         CompletionStage<ReplicaPool.Status> status = AskPattern.ask(pool, ReplicaPool.GetStatus::new, ASK_TIMEOUT,
                 system.scheduler());
-        return status.thenApplyAsync(s -> {
+        CompletionStage<Map<String, Object>> topics = Topics.missing(admin, kafka, ASK_TIMEOUT).handle(
+                (missing, failure) -> failure == null ? Map.of("missingTopics", missing)
+                        : Map.of("brokerError", (failure instanceof CompletionException ? failure.getCause()
+                                : failure).toString()));
+        return status.thenCombine(topics, (s, t) -> {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("broker", bootstrap);
-            boolean topics;
-            try {
-                List<String> missing = Topics.missing(admin, kafka, ASK_TIMEOUT);
-                topics = missing.isEmpty();
-                details.put("missingTopics", missing);
-            } catch (Exception e) {
-                topics = false;
-                details.put("brokerError", e.toString());
-            }
+            details.putAll(t);
             details.put("replicas", s.replicas());
             details.put("editVersion", s.editVersion());
-            return new HealthRoutes.Readiness(topics && s.allReady(), details);
-        }, system.executionContext());
+            // Not ready on a broker error either: then there is no missingTopics.
+            return new HealthRoutes.Readiness(List.of().equals(t.get("missingTopics")) && s.allReady(), details);
+        });
     }
 
     public ActorRef<ReplicaPool.Command> pool() {

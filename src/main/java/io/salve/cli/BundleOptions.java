@@ -1,5 +1,6 @@
 package io.salve.cli;
 
+import com.typesafe.config.ConfigFactory;
 import io.salve.core.Progress;
 import io.salve.model.Bundle;
 import io.salve.pipeline.Control;
@@ -8,11 +9,14 @@ import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The bundle a command works on: {@code --bundle}, {@code --data-dir}, {@code --device}. */
+/** The bundle a command works on: {@code --bundle}, {@code --data-dir}, {@code --device}, {@code --config}. */
 final class BundleOptions {
 
     @Mixin
     EngineOptions engine = new EngineOptions();
+
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--bundle", required = true, description = "The model bundle directory.")
     Path bundle;
@@ -30,7 +34,9 @@ final class BundleOptions {
         return Discovery.dataOf(b, dataDir);
     }
 
+    /** Control under the configuration's edit limit, the one the service applies. */
     Control control(Progress progress) {
-        return Control.open(open(), engine.discovery(progress), dataDir);
+        return Control.open(open(), engine.discovery(progress), dataDir,
+                config.unresolved(ConfigFactory.empty()).resolve().getDouble("salve.edits.max-alpha"));
     }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code --config FILE} for the commands that start the service, and how their configuration is layered. */
+/**
+ * {@code --config FILE} for the commands that start the service or edit a bundle, and how their configuration is
+ * layered.
+ */
 final class ConfigOption {
 
     @Option(names = "--config", description = "HOCON file overriding the defaults (e.g. conf/application.conf).")

@@ -39,7 +39,7 @@ final class EditCommand implements Callable<Integer> {
     @Mixin
     DirectionOption direction = new DirectionOption();
 
-    @Option(names = "--alpha", description = "Edit strength, 0.." + (int) Control.MAX_ALPHA + ".")
+    @Option(names = "--alpha", description = "Edit strength, 0 up to salve.edits.max-alpha (see --config).")
     Double alpha;
 
     @Option(names = "--target-accuracy", description = "Instead of --alpha: the weakest suppression that takes --class "
@@ -63,7 +63,7 @@ final class EditCommand implements Callable<Integer> {
             ClassifierMetrics before = e.before();
             ClassifierMetrics after = e.after();
             stdout.printf("wrote %s (edits.json: %d edit(s) since training); test accuracy %.4f -> %.4f%n",
-                    e.bundle().dir(), e.log().edits().size(), before.testAccuracy(), after.testAccuracy());
+                    e.bundle().dir(), e.applied().edits().size(), before.testAccuracy(), after.testAccuracy());
             for (int k = 0; k < before.perClassAccuracy().size(); k++) {
                 stdout.printf("  %-12s %.4f -> %.4f%n", control.classNames().get(k), before.perClassAccuracy().get(k),
                         after.perClassAccuracy().get(k));

@@ -5,11 +5,6 @@ import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SalveException;
 import io.salve.core.edit.Edit;
-import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,19 +13,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -43,7 +30,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * whose state is the active edit set, its version and the full history. Changes are validated against the served
  * head and SAE before anything is persisted; subscribers get the new state after every persisted change.
  *
- * <p>The service calls {@link #start}; tests and other wiring may spawn {@link #create} themselves.
+ * <p>The service starts it with {@link EditJournal#startRegistry}; tests and other wiring may spawn {@link #create}
+ * themselves.
  */
 public final class EditRegistry
         extends EventSourcedBehaviorWithEnforcedReplies<EditRegistry.Command, EditRegistry.Event, EditRegistry.State> {
@@ -245,7 +233,7 @@ public final class EditRegistry
 
         /** From the {@code salve.edits} block, with the JDBC plugins of the journal it names. */
         public static Settings fromConfig(Config edits) {
-            String plugins = "salve.edits.plugins." + journal(edits);
+            String plugins = "salve.edits.plugins." + EditJournal.kind(edits);
             return new Settings(edits.getDouble("max-alpha"), edits.getInt("snapshot-every"),
                     edits.getInt("keep-snapshots"), plugins + ".journal", plugins + ".snapshot");
         }
@@ -273,7 +261,7 @@ public final class EditRegistry
         this.settings = settings;
     }
 
-    public static PersistenceId persistenceId(String model) {
+    static PersistenceId persistenceId(String model) {
         return PersistenceId.of("salve-edits", model);
     }
 
@@ -403,82 +391,5 @@ public final class EditRegistry
     // Checked where commands are built: a null reaching the handler would stop the registry.
     private static OptionalLong orNone(OptionalLong expectedVersion) {
         return expectedVersion == null ? OptionalLong.empty() : expectedVersion;
-    }
-
-    // ------------------------------------------------------------------------------------------ entry point
-
-    /**
-     * Starts the registry of {@code model} on the journal that {@code salve.edits} of the system's configuration
-     * names, creating the journal's tables if missing, and waits (up to {@code salve.edits.start-timeout}) until it
-     * has recovered. Blocks: call it while wiring the service, not from inside an actor.
-     *
-     * @throws SalveException JOURNAL_UNAVAILABLE when the journal cannot be reached or recovered, BAD_CONFIG for an
-     *                        unknown journal kind or a bad H2 directory
-     */
-    public static RegistryClient start(ActorSystem<?> system, String model, Head head, Sae sae) {
-        Config edits = system.settings().config().getConfig("salve.edits");
-        Settings settings = Settings.fromConfig(edits);
-        Duration startTimeout = edits.getDuration("start-timeout");
-        String where = describeJournal(edits);
-        if (journal(edits).equals("h2")) {
-            createH2Dir(edits.getString("h2.dir"));
-        }
-        await(SchemaUtils.createIfNotExists(settings.journalPluginId(), system).toCompletableFuture(), startTimeout,
-                where, "create the journal tables");
-        ActorRef<Command> ref = system.systemActorOf(create(model, head, sae, settings),
-                "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8), Props.empty());
-        // The first recovery also warms up serialization and the connection pool: it gets the start timeout.
-        EditState recovered = await(AskPattern.ask(ref, GetCurrent::new, startTimeout, system.scheduler())
-                .toCompletableFuture(), startTimeout, where, "recover the edits of model " + model);
-        system.log().info("edit registry {} started on {}: version {}, {} active edit(s)", model, where,
-                recovered.version(), recovered.active().size());
-        return new RegistryClient(ref, system, edits.getDuration("ask-timeout"));
-    }
-
-    private static String journal(Config edits) {
-        String journal = edits.getString("journal");
-        if (!journal.equals("h2") && !journal.equals("postgres")) {
-            throw new SalveException("BAD_CONFIG", "salve.edits.journal (SALVE_JOURNAL) must be \"h2\" or "
-                    + "\"postgres\", was \"" + journal + "\"");
-        }
-        return journal;
-    }
-
-    private static String describeJournal(Config edits) {
-        return journal(edits).equals("h2") ? "the H2 journal in " + edits.getString("h2.dir")
-                : "the PostgreSQL journal at " + edits.getString("postgres.url") + " (user "
-                + edits.getString("postgres.user") + ")";
-    }
-
-    private static void createH2Dir(String dir) {
-        // H2 refuses paths that are implicitly relative to the working directory.
-        if (!(dir.startsWith("/") || dir.startsWith("./") || dir.startsWith("../") || dir.startsWith("~"))) {
-            throw new SalveException("BAD_CONFIG", "salve.edits.h2.dir (SALVE_JOURNAL_DIR) must be absolute or start "
-                    + "with ./, ../ or ~, was \"" + dir + "\"");
-        }
-        try {
-            Files.createDirectories(Path.of(dir.startsWith("~") ? System.getProperty("user.home") + dir.substring(1)
-                    : dir));
-        } catch (IOException e) {
-            throw new SalveException("JOURNAL_UNAVAILABLE", "cannot create the H2 journal directory " + dir + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> future, Duration timeout, String where,
-                               String what) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw new SalveException("JOURNAL_UNAVAILABLE", "could not " + what + " in " + where + ": " + cause,
-                    cause);
-        } catch (TimeoutException e) {
-            throw new SalveException("JOURNAL_UNAVAILABLE", "could not " + what + " in " + where + " within "
-                    + timeout.toSeconds() + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SalveException("JOURNAL_UNAVAILABLE", "interrupted while trying to " + what, e);
-        }
     }
 }

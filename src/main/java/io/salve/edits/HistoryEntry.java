@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One change in a model's edit history, oldest first in {@link EditLog#history()}.
+ * One change in a model's edit history, oldest first in {@link EditRegistryClient#history()}.
  *
  * @param kind     APPLIED, REVERTED, REVERTED_ALL or SET
  * @param applied  edits this change put in force (APPLIED: one; SET: the whole new set)

@@ -1,7 +1,7 @@
 package io.salve.http;
 
 import io.salve.edits.ActiveEdit;
-import io.salve.edits.EditLog;
+import io.salve.edits.EditRegistryClient;
 import io.salve.edits.EditProposal;
 import io.salve.edits.EditState;
 import java.util.List;
@@ -37,12 +37,12 @@ final class EditRoutes extends AllDirectives {
     private static final Pattern VERSION = Pattern.compile("[0-9]{1,18}");
 
     private final String model;
-    private final EditLog edits;
+    private final EditRegistryClient edits;
     private final Previews previews;
     private final BearerAuth auth;
     private final RequestBodies bodies;
 
-    EditRoutes(String model, EditLog edits, Previews previews, BearerAuth auth, RequestBodies bodies) {
+    EditRoutes(String model, EditRegistryClient edits, Previews previews, BearerAuth auth, RequestBodies bodies) {
         this.model = model;
         this.edits = edits;
         this.previews = previews;

@@ -1,6 +1,6 @@
 package io.salve.http;
 
-import io.salve.edits.EditLog;
+import io.salve.edits.EditRegistryClient;
 import io.salve.serve.InferenceService;
 import io.salve.wire.RequestCodec;
 import java.util.concurrent.Executor;
@@ -28,7 +28,7 @@ public final class OperatorApi extends AllDirectives {
      * @param infer    answers one decoded request (the replica pool)
      * @param blocking runs previews (CPU work of up to a second) off Pekko's dispatcher
      */
-    public OperatorApi(ServedModel model, EditLog edits, GradFamMaps maps, RequestCodec codec, InferenceService infer,
+    public OperatorApi(ServedModel model, EditRegistryClient edits, GradFamMaps maps, RequestCodec codec, InferenceService infer,
                        Executor blocking, ApiSettings settings) {
         this.model = model.name();
         this.errors = new ApiErrors(settings.maxBodyBytes());

@@ -4,7 +4,7 @@ import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.diagnose.EditPreview;
 import io.salve.core.edit.Edit;
-import io.salve.edits.EditLog;
+import io.salve.edits.EditRegistryClient;
 import io.salve.model.Activations;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
 final class Previews {
 
     private final ServedModel model;
-    private final EditLog edits;
+    private final EditRegistryClient edits;
     private final Executor blocking;
     private final double maxAlpha;
 
@@ -23,7 +23,7 @@ final class Previews {
      * @param blocking runs previews (CPU work of up to a second) off Pekko's dispatcher
      * @param maxAlpha the strongest edit the registry accepts ({@code salve.edits.max-alpha})
      */
-    Previews(ServedModel model, EditLog edits, Executor blocking, double maxAlpha) {
+    Previews(ServedModel model, EditRegistryClient edits, Executor blocking, double maxAlpha) {
         this.model = model;
         this.edits = edits;
         this.blocking = blocking;

@@ -4,6 +4,7 @@ import io.salve.core.SalveException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -74,10 +76,10 @@ public final class Topics {
      * The service's topics that the cluster does not list (empty when all exist); for readiness checks with a
      * long-lived admin client.
      */
-    public static List<String> missing(Admin admin, KafkaConfig cfg, Duration timeout)
-            throws ExecutionException, InterruptedException, TimeoutException {
-        Set<String> names = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return cfg.topics().all().stream().filter(t -> !names.contains(t)).toList();
+    public static CompletionStage<List<String>> missing(Admin admin, KafkaConfig cfg, Duration timeout) {
+        return admin.listTopics(new ListTopicsOptions().timeoutMs((int) timeout.toMillis())).names()
+                .toCompletionStage().thenApply(names -> cfg.topics().all().stream()
+                        .filter(t -> !names.contains(t)).toList());
     }
 
     /**

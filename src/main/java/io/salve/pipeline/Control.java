@@ -45,9 +45,6 @@ import java.util.stream.Stream;
  */
 public final class Control {
 
-    /** The strongest edit accepted; far beyond where any method has done all it can. */
-    public static final double MAX_ALPHA = 1000;
-
     /**
      * Sweep strengths when none are given. RANK1 and PROJECTION remove the feature at alpha = 1 and overshoot beyond;
      * a SALVE gate on dimension j closes at 1/|D[j,l]|, which for unit decoder columns lies well above 1, so the grid
@@ -64,20 +61,26 @@ public final class Control {
     private final Sae sae;
     private final Discovery discovery;
     private final Discovery.DataRef data;
+    private final double maxAlpha;
     private Activations test;
     private JsonNode catalog;
 
-    private Control(Bundle bundle, Discovery discovery, Discovery.DataRef data) {
+    private Control(Bundle bundle, Discovery discovery, Discovery.DataRef data, double maxAlpha) {
         this.bundle = bundle;
         this.head = bundle.head();
         this.sae = bundle.sae();
         this.discovery = discovery;
         this.data = data;
+        this.maxAlpha = maxAlpha;
     }
 
-    /** Control over {@code bundle}, whose test activations are extracted from {@code dataDir} if not cached. */
-    public static Control open(Bundle bundle, Discovery discovery, Path dataDir) {
-        return new Control(bundle, discovery, Discovery.dataOf(bundle, dataDir));
+    /**
+     * Control over {@code bundle}, whose test activations are extracted from {@code dataDir} if not cached.
+     *
+     * @param maxAlpha the strongest edit accepted ({@code salve.edits.max-alpha}, the limit the service applies too)
+     */
+    public static Control open(Bundle bundle, Discovery discovery, Path dataDir, double maxAlpha) {
+        return new Control(bundle, discovery, Discovery.dataOf(bundle, dataDir), maxAlpha);
     }
 
     public Bundle bundle() {
@@ -90,6 +93,10 @@ public final class Control {
 
     public Sae sae() {
         return sae;
+    }
+
+    public double maxAlpha() {
+        return maxAlpha;
     }
 
     public List<String> classNames() {
@@ -148,7 +155,7 @@ public final class Control {
 
     public Sweep sweep(EditTemplate edit, double[] alphas) {
         for (double alpha : alphas) {
-            edit.at(alpha).validate(head, sae, MAX_ALPHA);
+            edit.at(alpha).validate(head, sae, maxAlpha);
         }
         return Sweep.run(head, sae, edit, alphas, test().rows(), test().labels());
     }
@@ -156,17 +163,17 @@ public final class Control {
     /** The weakest strength of {@code edit} taking class {@code cls} to {@code goal} accuracy on the test split. */
     public TargetAlpha targetAlpha(EditTemplate edit, int cls, double goal) {
         checkClass(cls);
-        return TargetAlpha.find(head, sae, edit, cls, goal, MAX_ALPHA, test().rows(), test().labels());
+        return TargetAlpha.find(head, sae, edit, cls, goal, maxAlpha, test().rows(), test().labels());
     }
 
     // ---- edit -------------------------------------------------------------------------------------------------
 
     /** What {@code edits.json} holds: every edit applied to the trained head, in order, and the bundle edited. */
-    public record EditLog(String source, List<Edit> edits) {
+    public record AppliedEdits(String source, List<Edit> edits) {
     }
 
     /** An edited bundle and the test metrics of the head before and after. */
-    public record Edited(Bundle bundle, EditLog log, ClassifierMetrics before, ClassifierMetrics after) {
+    public record Edited(Bundle bundle, AppliedEdits applied, ClassifierMetrics before, ClassifierMetrics after) {
     }
 
     /**
@@ -175,11 +182,11 @@ public final class Control {
      * head. {@code metrics.json} is recomputed for the edited head.
      */
     public Edited edit(EditSet edits, Path out) {
-        edits.validate(head, sae, MAX_ALPHA);
+        edits.validate(head, sae, maxAlpha);
         checkOutput(out);
         Head edited = edits.apply(head, sae);
         List<Edit> all = new ArrayList<>(Files.isRegularFile(bundle.file("edits.json"))
-                ? bundle.readJson("edits.json", EditLog.class).edits() : List.of());
+                ? bundle.readJson("edits.json", AppliedEdits.class).edits() : List.of());
         all.addAll(edits.edits());
         ClassifierMetrics before = metrics(head);
         ClassifierMetrics after = metrics(edited);
@@ -187,10 +194,10 @@ public final class Control {
         copyTo(out);
         Bundle copy = Bundle.open(out);
         copy.writeHead(edited);
-        EditLog log = new EditLog(bundle.dir().toString(), all);
-        copy.writeJson("edits.json", log);
+        AppliedEdits applied = new AppliedEdits(bundle.dir().toString(), all);
+        copy.writeJson("edits.json", applied);
         copy.writeJson("metrics.json", after);
-        return new Edited(copy, log, before, after);
+        return new Edited(copy, applied, before, after);
     }
 
     /** An edited bundle goes to a new place: never over a bundle, never inside this one. */
@@ -292,7 +299,7 @@ public final class Control {
      * Thresholds of the test samples of one class, in parallel arrays: their test-set {@code index}, {@code analytic}
      * and exact ({@code numeric}) alpha_crit, and {@code flip}, alpha_flip with the class it flips {@code to}. NaN
      * marks undefined: alpha_crit where the logit starts at or below zero or never reaches it within
-     * {@link #MAX_ALPHA}; alpha_flip where the sample is misclassified unedited (it has no class-k prediction to
+     * {@link #maxAlpha()}; alpha_flip where the sample is misclassified unedited (it has no class-k prediction to
      * lose). A prediction that never flips has {@code flip = +inf} and {@code to = -1}.
      */
     public record Thresholds(int[] index, double[] analytic, double[] numeric, double[] flip, int[] to) {
@@ -317,7 +324,7 @@ public final class Control {
         int[] to = new int[index.length];
         for (int i = 0; i < index.length; i++) {
             LogitPath logits = path.trace(test().rows()[index[i]]);
-            AlphaCrit crit = AlphaCrit.of(logits, cls, MAX_ALPHA);
+            AlphaCrit crit = AlphaCrit.of(logits, cls, maxAlpha);
             AlphaFlip flips = AlphaFlip.of(logits);
             analytic[i] = crit.analytic();
             numeric[i] = crit.numeric();
@@ -330,7 +337,7 @@ public final class Control {
     /** Writes {@code alpha-crit/class-<k>.json} and a histogram beside it. */
     public Written<AlphaCritReport> writeAlphaCrit(EditTemplate edit, int cls) {
         Thresholds t = thresholds(edit, cls);
-        AlphaCritReport report = new AlphaCritReport(cls, classNames().get(cls), edit, MAX_ALPHA, t.index().length,
+        AlphaCritReport report = new AlphaCritReport(cls, classNames().get(cls), edit, maxAlpha, t.index().length,
                 Stats.of(t.analytic()), Stats.of(t.numeric()), Stats.of(t.flip()), t);
         Written<AlphaCritReport> out = write("alpha-crit", "class-" + cls, report);
         Map<String, double[]> samples = new LinkedHashMap<>();

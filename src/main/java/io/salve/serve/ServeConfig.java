@@ -8,9 +8,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The {@code salve} block of the configuration, read once at start-up. */
+/**
+ * The {@code salve} block of the configuration, read once at start-up.
+ *
+ * @param failEvery {@code salve.replicas.fault-injection.fail-every}: 0, or the injected failure rate of
+ *                  {@link FaultInjection}
+ */
 public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
-                          ReplicaPool.Settings batching, String httpHost,
+                          ReplicaPool.Settings batching, int failEvery, String httpHost,
                           int httpPort, double demoTrafficRate) {
 
     public static final String DISPATCHER = "salve.replica-dispatcher";
@@ -26,6 +31,7 @@ public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir,
                 dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c),
                 new ReplicaPool.Settings(maxBatch, c.getDuration("batching.max-delay"),
                         c.getInt("batching.max-outstanding"), c.getInt("replicas.max-attempts"), DISPATCHER),
+                c.getInt("replicas.fault-injection.fail-every"),
                 c.getString("http.host"), c.getInt("http.port"),
                 c.getDouble("demo-traffic-rate"));
     }

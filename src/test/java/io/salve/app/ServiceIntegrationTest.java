@@ -1,9 +1,9 @@
 package io.salve.app;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.salve.bench.ServeBenchmark;
 import io.salve.cli.SalveCli;
 import io.salve.core.Head;
 import io.salve.core.Progress;
@@ -14,9 +14,7 @@ import io.salve.kafka.KafkaTestUtil;
 import io.salve.model.Bundle;
 import io.salve.model.Inference;
 import io.salve.model.Network;
-import io.salve.serve.BatchModel;
 import io.salve.serve.InferenceResult;
-import io.salve.serve.ServingHead;
 import io.salve.wire.RequestCodec;
 import io.salve.wire.ResultCodec;
 import java.io.IOException;
@@ -36,8 +34,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,7 +93,13 @@ class ServiceIntegrationTest {
     }
 
     static Config config(Path dir) {
-        return ConfigFactory.parseString("""
+        return ConfigFactory.parseString(overrides(dir)).withFallback(ConfigFactory.defaultReferenceUnresolved())
+                .resolve();
+    }
+
+    /** The service in {@code dir}, on free ports, serving the small bundle on the CPU. */
+    static String overrides(Path dir) {
+        return """
                 salve.bundle = "%s"
                 salve.replicas.devices = ["cpu"]
                 salve.http.port = 0
@@ -105,7 +107,7 @@ class ServiceIntegrationTest {
                 salve.kafka.embedded.data-dir = "%s"
                 salve.kafka.partitions = 2
                 salve.edits.h2.dir = "%s"
-                """.formatted(bundleDir, dir.resolve("kafka"), dir.resolve("journal"))).withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+                """.formatted(bundleDir, dir.resolve("kafka"), dir.resolve("journal"));
     }
 
     static Map.Entry<String, byte[]> good(int n) {
@@ -227,23 +229,11 @@ class ServiceIntegrationTest {
     }
 
     @Test
-    void anInjectedReplicaFailureLosesNothing(@TempDir Path dir) throws Exception {
-        AtomicInteger batches = new AtomicInteger();
-        UnaryOperator<BatchModel> failThirdBatch = model -> new BatchModel() {
-            @Override
-            public List<Output> run(List<float[]> pixels, ServingHead head) {
-                if (batches.incrementAndGet() == 3) {
-                    throw new IllegalStateException("injected replica failure");
-                }
-                return model.run(pixels, head);
-            }
-
-            @Override
-            public void close() {
-                model.close();
-            }
-        };
-        try (SalveService service = SalveService.start(config(dir), Progress.NONE, failThirdBatch)) {
+    void injectedReplicaFailuresLoseNothing(@TempDir Path dir) throws Exception {
+        int failEvery = 5;
+        Config config = ConfigFactory.parseString("salve.replicas.fault-injection.fail-every = " + failEvery)
+                .withFallback(config(dir));
+        try (SalveService service = SalveService.start(config, Progress.NONE)) {
             List<Map.Entry<String, byte[]>> records = new ArrayList<>();
             for (int n = 0; n < 500; n++) {
                 records.add(good(n));
@@ -256,8 +246,21 @@ class ServiceIntegrationTest {
                 assertNull(r.error(), r.toString());
                 assertMatchesOffline(n, r.prediction());
             }
-            assertTrue(batches.get() > 3, "the replica came back and served on");
+            String metrics = httpBody(service, "/metrics");
+            assertTrue(batchesOfSeveral(metrics) > 2 * failEvery, "the replica failed at least twice: " + metrics);
+            assertEquals(200, httpStatus(service, "/health/ready"), "the replica came back");
         }
+    }
+
+    /** Batches of two or more requests, from the exposition's batch-size histogram (count minus the le=1 bucket). */
+    static double batchesOfSeveral(String metrics) {
+        return sample(metrics, "salve_batch_size_count") - sample(metrics, "salve_batch_size_bucket{le=\"1.0\"}");
+    }
+
+    static double sample(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(name
+                + " not in " + metrics));
     }
 
     @Test
@@ -286,15 +289,45 @@ class ServiceIntegrationTest {
     }
 
     @Test
-    void theBenchmarkAnswersEveryRequestAndReportsConsistentNumbers(@TempDir Path dir) {
-        ServeBenchmark.Result r = ServeBenchmark.run(config(dir), dir, test, 300, Progress.NONE);
-        assertEquals(0, r.lost());
-        assertEquals(0, r.failed());
-        assertTrue(r.ceilingImagesPerSecond() > 0 && r.throughput() > 0, r.toString());
-        assertEquals(r.throughput() / r.ceilingImagesPerSecond(), r.ratio(), 1e-9);
-        assertTrue(r.saturated().p50Ms() <= r.saturated().p99Ms() && r.at70().p50Ms() <= r.at70().p99Ms(),
-                r.toString());
-        assertEquals(0.7 * r.throughput(), r.rateAt70(), 1e-9);
+    void theBenchmarkAnswersEveryRequestAndReportsConsistentNumbers(@TempDir Path dir) throws IOException {
+        Path conf = Files.writeString(dir.resolve("bench.conf"), overrides(dir));
+        Path out = dir.resolve("serve.json");
+        assertEquals(0, SalveCli.commandLine().execute("bench", "--requests", "300", "--warmup", "300",
+                "--config", conf.toString(), "--out", out.toString()));
+        JsonNode r = Bundle.JSON.readTree(out.toFile());
+        assertEquals(300, r.path("requests").asInt(), r.toString());
+        assertEquals(0, r.path("failed").asInt(-1), "every request answered without error: " + r);
+        assertEquals(0, r.path("lost").asInt(-1), "every request answered: " + r);
+        double ceiling = positive(r, "ceilingImagesPerSecond");
+        r.path("ceilingRuns").forEach(run -> assertTrue(run.asDouble() > 0, r.toString()));
+        assertEquals(2, r.path("ceilingRuns").size(), r.toString());
+        double throughput = positive(r, "throughput");
+        // The service adds Kafka and the actors to the ceiling's in-process batches; a noisy shared machine may
+        // measure it a little above.
+        assertTrue(throughput <= 1.25 * ceiling, "throughput below or near the ceiling: " + r);
+        assertTrue(positive(r, "ratio") <= 1.25, r.toString());
+        double offered = positive(r, "rateAt70");
+        assertTrue(offered < throughput, "the paced phase runs below saturation: " + r);
+        // Paced, not a burst; the last results' latency and a busy machine pull the measured rate below the offered.
+        double paced = positive(r, "throughputAt70");
+        assertTrue(paced >= 0.5 * offered && paced <= 1.25 * offered, "the paced phase ran at the offered rate: " + r);
+        double meanBatch = positive(r, "meanBatchSize");
+        assertTrue(meanBatch >= 1 && meanBatch <= r.path("maxBatch").asInt(), r.toString());
+        for (String phase : List.of("saturated", "at70")) {
+            JsonNode l = r.path(phase);
+            double p50 = positive(l, "p50Ms");
+            double p90 = positive(l, "p90Ms");
+            double p99 = positive(l, "p99Ms");
+            double max = positive(l, "maxMs");
+            assertTrue(p50 <= p90 && p90 <= p99 && p99 <= max, phase + " percentiles in order: " + l);
+        }
+    }
+
+    /** The field's value, after checking that it is there and a positive number. */
+    static double positive(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        assertTrue(v.isNumber() && v.asDouble() > 0, field + " present and positive: " + node);
+        return v.asDouble();
     }
 
     static void deleteTree(Path root) {

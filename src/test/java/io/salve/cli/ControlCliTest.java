@@ -271,6 +271,18 @@ class ControlCliTest {
     }
 
     @Test
+    void theEditLimitIsTheOneConfiguredForTheService() throws Exception {
+        Path strict = Files.writeString(work.resolve("strict.conf"), "salve.edits.max-alpha = 2");
+        Path out = work.resolve("limited");
+        Run refused = salve("edit", "--bundle", dir(), "--feature", "1", "--alpha", "3", "--config", strict.toString(),
+                "--out", out.toString());
+        assertEquals(SalveCli.USER_ERROR, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("[BAD_ALPHA]") && refused.err().contains("[0, 2.0]"), refused.err());
+        assertFalse(Files.exists(out), "a rejected edit writes no bundle");
+        ok(salve("edit", "--bundle", dir(), "--feature", "1", "--alpha", "3", "--out", out.toString()));
+    }
+
+    @Test
     void editNeverOverwritesABundle() throws Exception {
         Path taken = Files.createDirectories(work.resolve("taken"));
         Files.writeString(taken.resolve("notes.txt"), "mine");

@@ -86,11 +86,11 @@ class EditRegistryJournalTest {
         return ConfigFactory.load(ConfigFactory.parseMap(overrides));
     }
 
-    private <T> T inSystem(String journal, Function<RegistryClient, T> body) throws Exception {
+    private <T> T inSystem(String journal, Function<RegistryActorClient, T> body) throws Exception {
         config = config(journal, POSTGRES_URL);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "edits", config);
         try {
-            return body.apply(EditRegistry.start(system, model, HEAD, SAE));
+            return body.apply(EditJournal.startRegistry(system, model, HEAD, SAE));
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -139,7 +139,7 @@ class EditRegistryJournalTest {
     private record Recovered(EditState state, List<HistoryEntry> history) {
     }
 
-    private static Recovered read(RegistryClient log) {
+    private static Recovered read(RegistryActorClient log) {
         return new Recovered(get(log.current()), get(log.history()));
     }
 
@@ -216,7 +216,7 @@ class EditRegistryJournalTest {
         Config unreachable = config("postgres", "jdbc:postgresql://127.0.0.1:1/test");
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "edits", unreachable);
         try {
-            SalveException e = assertThrows(SalveException.class, () -> EditRegistry.start(system, model, HEAD, SAE));
+            SalveException e = assertThrows(SalveException.class, () -> EditJournal.startRegistry(system, model, HEAD, SAE));
             assertEquals("JOURNAL_UNAVAILABLE", e.code());
             assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
         } finally {

@@ -280,7 +280,7 @@ class EditRegistryTest {
     @Test
     void theClientReportsASilentRegistryAsRegistryTimeout() {
         TestProbe<EditRegistry.Command> silent = TEST_KIT.createTestProbe();
-        RegistryClient client = new RegistryClient(silent.ref(), TEST_KIT.system(), Duration.ofMillis(100));
+        RegistryActorClient client = new RegistryActorClient(silent.ref(), TEST_KIT.system(), Duration.ofMillis(100));
         var failure = assertThrows(ExecutionException.class, () -> client.revertAll("bo", "", OptionalLong.empty())
                 .toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertEquals("REGISTRY_TIMEOUT", assertInstanceOf(SalveException.class, failure.getCause()).code());

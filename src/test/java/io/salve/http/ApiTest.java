@@ -12,7 +12,7 @@ import io.salve.core.Sae;
 import io.salve.data.DataSources;
 import io.salve.data.ImageSet;
 import io.salve.edits.EditRegistry;
-import io.salve.edits.RegistryClient;
+import io.salve.edits.RegistryActorClient;
 import io.salve.model.Activations;
 import io.salve.model.Bundle;
 import io.salve.pipeline.Discovery;
@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -91,7 +92,8 @@ abstract class ApiTest {
         openApi = JSON.readTree(OperatorApi.class.getResourceAsStream("/openapi/operator-api.json"));
     };
 
-    RegistryClient edits;
+    ActorRef<EditRegistry.Command> registry;
+    RegistryActorClient edits;
     ServerBinding binding;
     String base;
     ListAppender<ILoggingEvent> warnings;
@@ -103,16 +105,16 @@ abstract class ApiTest {
         warnings.start();
         ((Logger) LoggerFactory.getLogger(BearerAuth.class)).addAppender(warnings);
         PersistenceTestKit.create(kit.system()).clearAll();
-        edits = new RegistryClient(kit.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(
-                MAX_ALPHA, 100, 2, "", "")), "edits-" + REGISTRIES.incrementAndGet()), kit.system(),
-                Duration.ofSeconds(5));
+        registry = kit.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(MAX_ALPHA, 100, 2, "",
+                "")), "edits-" + REGISTRIES.incrementAndGet());
+        edits = new RegistryActorClient(registry, kit.system(), Duration.ofSeconds(5));
         serve(settings(TOKEN, false));
     }
 
     @AfterEach
     void unbind() {
         binding.unbind().toCompletableFuture().join();
-        kit.stop(edits.ref());
+        kit.stop(registry);
         ((Logger) LoggerFactory.getLogger(BearerAuth.class)).detachAppender(warnings);
     }
 

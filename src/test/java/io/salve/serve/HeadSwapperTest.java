@@ -1,6 +1,7 @@
 package io.salve.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.salve.core.Head;
@@ -17,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -51,24 +53,26 @@ class HeadSwapperTest {
         AtomicReference<ActorRef<EditState>> subscriber = new AtomicReference<>();
         CountDownLatch release = new CountDownLatch(1);
         List<Long> computed = new CopyOnWriteArrayList<>();
+        AtomicLong blockedNanos = new AtomicLong();
         List<Duration> swapTimes = new CopyOnWriteArrayList<>();
         KIT.spawn(HeadSwapper.create(pool.getRef(), 0, subscriber::set, s -> {
             computed.add(s.version());
             if (s.version() == 1) {
+                long start = System.nanoTime();
                 await(release);
+                blockedNanos.set(System.nanoTime() - start);
             }
             return head(s);
         }, Executors.newSingleThreadExecutor(), swapTimes::add));
-        while (subscriber.get() == null) {
-            Thread.sleep(5);
-        }
-        subscriber.get().tell(state(1));
-        // While version 1 is being built, 2..5 arrive; only 5 needs building afterwards.
-        Thread.sleep(100);
+        subscribed(pool, subscriber).tell(state(1));
+        // While version 1 is being built, 2..5 arrive (queued before the build can end); only 5 needs building after.
+        pool.awaitAssert(() -> {
+            assertEquals(List.of(1L), computed);
+            return null;
+        });
         for (long v = 2; v <= 5; v++) {
             subscriber.get().tell(state(v));
         }
-        Thread.sleep(100);
         release.countDown();
 
         List<Long> swapped = new ArrayList<>();
@@ -80,13 +84,18 @@ class HeadSwapperTest {
         }
         assertEquals(List.of(1L, 5L), swapped);
         assertEquals(List.of(1L, 5L), computed);
+        pool.awaitAssert(() -> {
+            assertEquals(2, swapTimes.size(), "one swap time per acknowledged swap");
+            return null;
+        });
+        assertTrue(swapTimes.get(0).toNanos() >= blockedNanos.get(), "includes the time spent building the head: "
+                + swapTimes + " vs " + blockedNanos.get() + " ns");
 
         // Stale and repeated states change nothing.
         subscriber.get().tell(state(3));
         subscriber.get().tell(state(5));
         pool.expectNoMessage(Duration.ofMillis(200));
         assertEquals(2, swapTimes.size());
-        assertTrue(swapTimes.get(0).toMillis() >= 100, "includes the time spent building the head: " + swapTimes);
     }
 
     @Test
@@ -99,13 +108,18 @@ class HeadSwapperTest {
             }
             return head(s);
         }, Executors.newSingleThreadExecutor(), d -> { }));
-        while (subscriber.get() == null) {
-            Thread.sleep(5);
-        }
-        subscriber.get().tell(state(1));
+        subscribed(pool, subscriber).tell(state(1));
         pool.expectNoMessage(Duration.ofMillis(200));
         subscriber.get().tell(state(2));
         assertEquals(2, pool.expectMessageClass(ReplicaPool.SwapHead.class).head().version());
+    }
+
+    /** The swapper's subscription, once it has subscribed. */
+    private static ActorRef<EditState> subscribed(TestProbe<?> probe, AtomicReference<ActorRef<EditState>> subscriber) {
+        return probe.awaitAssert(() -> {
+            assertNotNull(subscriber.get(), "subscribed");
+            return subscriber.get();
+        });
     }
 
     private static void await(CountDownLatch latch) {

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
  * the edit id is unknown ({@code UNKNOWN_EDIT}), or {@code expectedVersion} is given and is not the current version
  * ({@code VERSION_CONFLICT}). Revert-all on an empty set and reverting nothing are still changes (new version).
  */
-public interface EditLog {
+public interface EditRegistryClient {
 
     CompletionStage<EditState> current();
 

@@ -14,32 +14,24 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * {@link EditLog} over an {@link EditRegistry} actor. Rejections fail the stage with the registry's
+ * {@link EditRegistryClient} over an {@link EditRegistry} actor. Rejections fail the stage with the registry's
  * {@link SalveException} (its code intact); no answer within the ask timeout fails it with {@code REGISTRY_TIMEOUT}.
  */
-public final class RegistryClient implements EditLog {
+public final class RegistryActorClient implements EditRegistryClient {
 
     private final ActorRef<EditRegistry.Command> registry;
     private final ActorSystem<?> system;
     private final Duration askTimeout;
 
-    public RegistryClient(ActorRef<EditRegistry.Command> registry, ActorSystem<?> system, Duration askTimeout) {
+    public RegistryActorClient(ActorRef<EditRegistry.Command> registry, ActorSystem<?> system, Duration askTimeout) {
         this.registry = registry;
         this.system = system;
         this.askTimeout = askTimeout;
     }
 
-    public ActorRef<EditRegistry.Command> ref() {
-        return registry;
-    }
-
     /** {@code subscriber} gets the current state now and the new state after every persisted change. */
     public void subscribe(ActorRef<EditState> subscriber) {
         registry.tell(new EditRegistry.Subscribe(subscriber));
-    }
-
-    public void unsubscribe(ActorRef<EditState> subscriber) {
-        registry.tell(new EditRegistry.Unsubscribe(subscriber));
     }
 
     @Override
