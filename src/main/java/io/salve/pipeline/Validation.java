@@ -17,6 +17,8 @@ import io.salve.data.Batches;
 import io.salve.data.ImageSet;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
+import io.salve.model.ImportedBackbone;
+import io.salve.model.InputSpec;
 import io.salve.model.Network;
 import io.salve.viz.ImageGrid;
 import java.awt.image.BufferedImage;
@@ -88,6 +90,7 @@ public final class Validation {
      * {@code gradfam/feature-<l>.png} (each image beside its heat-map overlay) and {@code gradfam/feature-<l>.json}.
      */
     public GradFamReport gradFam(Bundle bundle, Discovery.DataRef data, int feature, int count) {
+        requireDifferentiable(bundle, "Grad-FAM");
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         if (count < 1) {
@@ -133,16 +136,19 @@ public final class Validation {
      * {@code maximize/feature-<l>.png} (enlarged) and {@code maximize/feature-<l>.json}.
      */
     public MaximizeReport maximize(Bundle bundle, int feature, ActivationMaximizer.Settings settings) {
+        requireDifferentiable(bundle, "Activation maximisation");
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         int polarity = savedEntry(bundle, feature).map(FeatureEntry::polarity).orElse(1);
-        BundleMetadata meta = bundle.metadata();
+        InputSpec spec = bundle.inputSpec();
         Shape shape = bundle.imageShape();
         long start = System.nanoTime();
         ActivationMaximizer.Result result;
         try (Network network = bundle.loadNetwork(device)) {
-            Function<NDArray, NDArray> target = pixels -> sae.encode(
-                            network.activations(pixels.sub(meta.mean()).div(meta.std())))
+            Shape perChannel = new Shape(spec.channels(), 1, 1);
+            NDArray mean = network.manager().create(spec.mean(), perChannel);
+            NDArray std = network.manager().create(spec.std(), perChannel);
+            Function<NDArray, NDArray> target = pixels -> sae.encode(network.activations(pixels.sub(mean).div(std)))
                     .get(new NDIndex(":, {}", feature)).mul(polarity);
             result = ActivationMaximizer.maximize(network.manager(), shape, target, settings, progress);
         }
@@ -163,18 +169,34 @@ public final class Validation {
 
     /** Grad-FAM of test images {@code samples}, normalised the way the backbone was trained. */
     private GradFam.Result gradFamOf(Bundle bundle, Sae sae, int feature, ImageSet test, List<Integer> samples) {
-        BundleMetadata meta = bundle.metadata();
+        InputSpec spec = bundle.inputSpec();
         float[] batch = new float[samples.size() * test.imageSize()];
         for (int i = 0; i < samples.size(); i++) {
             int n = samples.get(i);
-            System.arraycopy(Batches.normalised(test, n, n + 1, meta.mean(), meta.std()), 0, batch, i * test.imageSize(),
-                    test.imageSize());
+            System.arraycopy(spec.normalise(test, n, n + 1), 0, batch, i * test.imageSize(), test.imageSize());
         }
         try (Network network = bundle.loadNetwork(device); NDManager scope = network.manager().newSubManager()) {
             NDArray images = scope.create(batch, new Shape(samples.size()).addAll(bundle.imageShape()));
             return GradFam.compute(network.featureMaps(images), GradFam.pooledLatent(sae, feature), test.height(),
                     test.width());
         }
+    }
+
+    /** Both methods differentiate an SAE latent through the backbone's last feature map. */
+    private static void requireDifferentiable(Bundle bundle, String method) {
+        BundleMetadata.Imported imported = bundle.metadata().imported();
+        if (imported == null) {
+            return;
+        }
+        String why = ImportedBackbone.Output.POOLED.id().equals(imported.output())
+                ? "its backbone returns pooled activations, which hide the feature map"
+                : ImportedBackbone.Format.ONNX.id().equals(imported.format())
+                ? "ONNX Runtime computes no gradients"
+                : "gradients through imported TorchScript backbones are not implemented yet";
+        throw new SalveException("NOT_DIFFERENTIABLE", method + " needs gradients of an SAE latent with respect to the "
+                + "backbone's last feature map; " + bundle.dir() + " cannot give them: " + why + ". It works on "
+                + "built-in bundles (salve train); for your own model, export the feature-map form as TorchScript "
+                + "(README, Bring your own model) — support for that form is planned");
     }
 
     private static void checkFeature(Sae sae, int feature) {
