@@ -1,5 +1,7 @@
 package io.salve.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 
 /**
@@ -14,6 +16,13 @@ public interface Backbone extends AutoCloseable {
      * @return {@code count} rows of M activations
      */
     float[][] activations(float[] images, int count);
+
+    /**
+     * The last feature maps ({@code count x M x h x w}, whose spatial mean is {@link #activations}) as an array of
+     * {@code manager}, for Grad-FAM: gradients are taken from the map onwards, so the backbone itself need not be
+     * differentiable. Refused with {@code NOT_DIFFERENTIABLE} by a backbone that returns pooled activations.
+     */
+    NDArray featureMaps(NDManager manager, float[] images, int count);
 
     @Override
     void close();

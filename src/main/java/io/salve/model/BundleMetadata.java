@@ -48,9 +48,11 @@ public record BundleMetadata(int formatVersion, String architecture, List<Intege
      * @param format   torchscript or onnx
      * @param file     its file inside the bundle
      * @param output   pooled (N x M) or featuremap (N x M x h x w, pooled by global average)
-     * @param source   the file it was imported from
-     * @param headFrom the full TorchScript model the head was read from, if it was
+     * @param source    the file it was imported from
+     * @param fullModel the bundle's copy of the full TorchScript model the head was read from (null if from .npz)
+     * @param headLayer that model's head layer (its {@code weight} and {@code bias}), or null
      */
-    public record Imported(String format, String file, String output, String source, String headFrom) {
+    public record Imported(String format, String file, String output, String source, String fullModel,
+                           String headLayer) {
     }
 }

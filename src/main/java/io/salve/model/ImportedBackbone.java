@@ -8,13 +8,18 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.salve.core.Head;
 import io.salve.core.SalveException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A backbone the user brought: a TorchScript file (PyTorch engine) or an ONNX file (ONNX Runtime engine) mapping a
@@ -119,6 +124,34 @@ public final class ImportedBackbone implements Backbone {
         }
     }
 
+    /**
+     * Writes {@code fullModel} (TorchScript) to {@code out} with its {@code layer.weight} and {@code layer.bias}
+     * replaced by {@code head}: the same program, another head.
+     */
+    public static void writeWithHead(Path fullModel, String layer, Head head, Path out) {
+        // Loaded for training: parameters loaded for inference are inference tensors, which refuse in-place updates.
+        try (Model full = load(fullModel, Format.TORCHSCRIPT, Device.cpu(), Map.of("trainParam", "true"))) {
+            NDArray weight = parameter(full, fullModel, layer + ".weight");
+            NDArray bias = parameter(full, fullModel, layer + ".bias");
+            if (!weight.getShape().equals(new Shape(head.numClasses(), head.dim()))) {
+                throw new SalveException("HEAD_MISMATCH", fullModel + ": " + layer + ".weight is " + weight.getShape()
+                        + " but the bundle's head is " + head.numClasses() + " x " + head.dim());
+            }
+            float[] flat = new float[head.numClasses() * head.dim()];
+            for (int k = 0; k < head.numClasses(); k++) {
+                System.arraycopy(head.weight()[k], 0, flat, k * head.dim(), head.dim());
+            }
+            // In place: the module's parameters are these tensors.
+            weight.set(flat);
+            bias.set(head.bias());
+            try (OutputStream os = Files.newOutputStream(out)) {
+                JniUtils.writeModule((PtSymbolBlock) full.getBlock(), os, false);
+            } catch (IOException e) {
+                throw new SalveException("IO_ERROR", "cannot write " + out + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     public Format format() {
         return format;
     }
@@ -130,21 +163,40 @@ public final class ImportedBackbone implements Backbone {
 
     @Override
     public float[][] activations(float[] images, int count) {
+        Forward y = forward(images, count);
+        return output == Output.POOLED ? Backbone.rows(y.data(), count)
+                : globalAveragePool(y.data(), count, (int) y.shape().get(1), (int) (y.shape().get(2) * y.shape().get(3)));
+    }
+
+    /** The map's numbers are copied into {@code manager}: whichever engine ran the backbone, Grad-FAM starts there. */
+    @Override
+    public NDArray featureMaps(NDManager manager, float[] images, int count) {
+        Forward y = forward(images, count);
+        if (output != Output.FEATUREMAP) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "this imported backbone returns pooled activations "
+                    + "(N x M), which hide the feature map Grad-FAM needs; import its feature-map form instead "
+                    + "(everything before the global average pool, see README: Bring your own model)");
+        }
+        return manager.create(y.data(), y.shape());
+    }
+
+    private record Forward(float[] data, Shape shape) {
+    }
+
+    private Forward forward(float[] images, int count) {
         try (NDManager scope = model.getNDManager().newSubManager()) {
             NDArray x = scope.create(images, new Shape(count).addAll(imageShape));
             NDArray y = model.getBlock().forward(inference, new NDList(x), false).get(0);
             Shape shape = y.getShape();
-            float[] flat = y.toFloatArray();
             if (shape.dimension() == 2 && shape.get(0) == count) {
                 output = Output.POOLED;
-                return Backbone.rows(flat, count);
-            }
-            if (shape.dimension() == 4 && shape.get(0) == count) {
+            } else if (shape.dimension() == 4 && shape.get(0) == count) {
                 output = Output.FEATUREMAP;
-                return globalAveragePool(flat, count, (int) shape.get(1), (int) (shape.get(2) * shape.get(3)));
+            } else {
+                throw new SalveException("BACKBONE_OUTPUT_SHAPE", "the backbone returned " + shape + " for " + count
+                        + " images; expected N x M activations or an N x M x h x w feature map");
             }
-            throw new SalveException("BACKBONE_OUTPUT_SHAPE", "the backbone returned " + shape + " for " + count
-                    + " images; expected N x M activations or an N x M x h x w feature map");
+            return new Forward(y.toFloatArray(), shape);
         }
     }
 
@@ -164,9 +216,13 @@ public final class ImportedBackbone implements Backbone {
     }
 
     private static Model load(Path file, Format format, Device device) {
+        return load(file, format, device, Map.of());
+    }
+
+    private static Model load(Path file, Format format, Device device, Map<String, ?> options) {
         Model model = Model.newInstance("imported", device, format.engine());
         try {
-            model.load(file);
+            model.load(file, null, options);
             return model;
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();

@@ -81,6 +81,11 @@ public final class Network implements Backbone {
         }
     }
 
+    @Override
+    public NDArray featureMaps(NDManager manager, float[] images, int count) {
+        return featureMaps(manager.create(images, new Shape(count).addAll(imageShape)));
+    }
+
     /** Last convolutional feature maps (N x M x h x w); their spatial mean is {@link #activations}. */
     public NDArray featureMaps(NDArray images) {
         return featureMaps.forward(inference, new NDList(images), false).singletonOrThrow();

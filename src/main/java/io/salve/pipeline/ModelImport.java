@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -25,8 +24,8 @@ import java.util.stream.Stream;
  */
 public final class ModelImport {
 
-    /** Largest accepted max |Δlogit| / max |logit| between the imported model and the full one. */
-    public static final double FULL_MODEL_TOLERANCE = 1e-4;
+    /** The bundle's copy of the full model a head was read from: what {@code salve export} edits. */
+    static final String FULL_MODEL = "full.pt";
 
     private final Device device;
 
@@ -68,7 +67,7 @@ public final class ModelImport {
             throw new SalveException("BACKBONE_UNREADABLE", r.backbone() + ": no such file");
         }
         Shape imageShape = new Shape(spec.channels(), spec.height(), spec.width());
-        float[] probe = probeImages(spec, r.maxBatch());
+        float[] probe = LogitCheck.probeImages(spec, r.maxBatch());
         float[][] activations;
         ImportedBackbone.Output output;
         try (ImportedBackbone backbone = ImportedBackbone.open(r.backbone(), format, imageShape, device)) {
@@ -81,11 +80,11 @@ public final class ModelImport {
                     + "head expects " + head.dim() + " (W is " + head.numClasses() + " x " + head.dim() + ")");
         }
         Double fullModelError = r.checkFull() == null ? null
-                : fullModelError(r.checkFull(), imageShape, probe, r.maxBatch(), head, activations);
+                : fullModelError(r.checkFull(), spec, probe, r.maxBatch(), head, activations);
 
         BundleMetadata.Imported imported = new BundleMetadata.Imported(format.id(), "backbone" + format.extension(),
-                output.id(), r.backbone().toAbsolutePath().toString(),
-                r.headFrom() == null ? null : r.headFrom().toAbsolutePath().toString());
+                output.id(), r.backbone().toAbsolutePath().toString(), r.headFrom() == null ? null : FULL_MODEL,
+                r.headFrom() == null ? null : r.headLayer());
         Bundle bundle = write(r, spec, classes, head, m, format, imported);
         return new Report(bundle, imported, m, (System.nanoTime() - start) / 1e9, fullModelError);
     }
@@ -133,20 +132,6 @@ public final class ModelImport {
         }
     }
 
-    /** Uniform random pixels in [0, 1] (seeded), normalised: images the model has never seen but must survive. */
-    private static float[] probeImages(InputSpec spec, int count) {
-        Random random = new Random(1);
-        float[] unit = new float[spec.imageSize()];
-        float[] batch = new float[count * spec.imageSize()];
-        for (int n = 0; n < count; n++) {
-            for (int i = 0; i < unit.length; i++) {
-                unit[i] = random.nextFloat();
-            }
-            spec.normalise(unit, batch, n * unit.length);
-        }
-        return batch;
-    }
-
     private static float[][] probe(ImportedBackbone backbone, float[] images, int count, Path file) {
         float[][] out;
         try {
@@ -186,31 +171,14 @@ public final class ModelImport {
                 + cause.getMessage(), cause);
     }
 
-    private Double fullModelError(Path full, Shape imageShape, float[] probe, int count, Head head,
+    private double fullModelError(Path full, InputSpec spec, float[] probe, int count, Head head,
                                   float[][] activations) {
-        float[][] expected;
-        try (ImportedBackbone model = ImportedBackbone.open(full, ImportedBackbone.Format.TORCHSCRIPT, imageShape,
-                device)) {
-            expected = model.activations(probe, count);
-        }
-        double maxDiff = 0;
-        double maxLogit = 0;
-        for (int n = 0; n < count; n++) {
-            double[] logits = head.logits(activations[n]);
-            if (expected[n].length != logits.length) {
-                throw new SalveException("FULL_MODEL_MISMATCH", full + " gives " + expected[n].length
-                        + " logits per image, the imported model " + logits.length);
-            }
-            for (int k = 0; k < logits.length; k++) {
-                maxDiff = Math.max(maxDiff, Math.abs(logits[k] - expected[n][k]));
-                maxLogit = Math.max(maxLogit, Math.abs(expected[n][k]));
-            }
-        }
-        double relative = maxDiff / Math.max(maxLogit, Double.MIN_NORMAL);
-        if (relative > FULL_MODEL_TOLERANCE) {
+        double relative = LogitCheck.relativeError(full, spec, probe, count, head, activations, device,
+                "FULL_MODEL_MISMATCH");
+        if (relative > LogitCheck.TOLERANCE) {
             throw new SalveException("FULL_MODEL_MISMATCH", String.format(Locale.ROOT,
                     "backbone + head differ from %s: max |Δlogit| / max |logit| = %.3g > %.0e on %d probe images",
-                    full, relative, FULL_MODEL_TOLERANCE, count));
+                    full, relative, LogitCheck.TOLERANCE, count));
         }
         return relative;
     }
@@ -221,13 +189,20 @@ public final class ModelImport {
                 r.inputShape(), floats(spec.mean()), floats(spec.std()), spec.resize().id(), classes,
                 BundleMetadata.TARGET_LAYER, m, format.engine(), null, imported);
         Bundle bundle = Bundle.create(r.out(), metadata);
-        try {
-            Files.copy(r.backbone(), bundle.file(imported.file()));
-        } catch (IOException e) {
-            throw new SalveException("IO_ERROR", "cannot copy " + r.backbone() + " into " + r.out() + ": " + e, e);
+        copy(r.backbone(), bundle.file(imported.file()));
+        if (r.headFrom() != null) {
+            copy(r.headFrom(), bundle.file(FULL_MODEL));
         }
         bundle.writeHead(head);
         return bundle;
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to);
+        } catch (IOException e) {
+            throw new SalveException("IO_ERROR", "cannot copy " + from + " to " + to + ": " + e, e);
+        }
     }
 
     private static List<Float> floats(float[] values) {

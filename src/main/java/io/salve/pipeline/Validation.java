@@ -15,6 +15,7 @@ import io.salve.core.validate.ActivationMaximizer;
 import io.salve.core.validate.GradFam;
 import io.salve.data.Batches;
 import io.salve.data.ImageSet;
+import io.salve.model.Backbone;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
 import io.salve.model.ImportedBackbone;
@@ -90,7 +91,13 @@ public final class Validation {
      * {@code gradfam/feature-<l>.png} (each image beside its heat-map overlay) and {@code gradfam/feature-<l>.json}.
      */
     public GradFamReport gradFam(Bundle bundle, Discovery.DataRef data, int feature, int count) {
-        requireDifferentiable(bundle, "Grad-FAM");
+        BundleMetadata.Imported imported = bundle.metadata().imported();
+        if (imported != null && ImportedBackbone.Output.POOLED.id().equals(imported.output())) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "Grad-FAM needs the backbone's last feature map, but "
+                    + bundle.dir() + " was imported from a backbone that returns pooled activations (N x M), which "
+                    + "hide it; export the feature-map form (everything before the global average pool) as "
+                    + "TorchScript or ONNX and import that (README: Bring your own model)");
+        }
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         if (count < 1) {
@@ -99,7 +106,7 @@ public final class Validation {
         Optional<FeatureEntry> saved = savedEntry(bundle, feature).filter(e -> e.topSamples().size() >= count);
         FeatureEntry entry = saved.orElseGet(() -> discovery.catalog(bundle, data, count).features().get(feature));
         List<Integer> samples = entry.topSamples().subList(0, Math.min(count, entry.topSamples().size()));
-        ImageSet test = data.load(false);
+        ImageSet test = data.load(false, bundle.inputSpec());
         for (int index : samples) {
             if (index >= test.count()) {
                 throw new SalveException("DATA_MISMATCH", "test image " + index + " is ranked for feature " + feature
@@ -136,7 +143,12 @@ public final class Validation {
      * {@code maximize/feature-<l>.png} (enlarged) and {@code maximize/feature-<l>.json}.
      */
     public MaximizeReport maximize(Bundle bundle, int feature, ActivationMaximizer.Settings settings) {
-        requireDifferentiable(bundle, "Activation maximisation");
+        if (bundle.isImported()) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "activation maximisation needs gradients with respect to "
+                    + "the input image through the backbone; " + bundle.dir() + " holds an imported "
+                    + bundle.metadata().imported().format() + " backbone, which this product does not differentiate "
+                    + "(built-in bundles only)");
+        }
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         int polarity = savedEntry(bundle, feature).map(FeatureEntry::polarity).orElse(1);
@@ -175,28 +187,12 @@ public final class Validation {
             int n = samples.get(i);
             System.arraycopy(spec.normalise(test, n, n + 1), 0, batch, i * test.imageSize(), test.imageSize());
         }
-        try (Network network = bundle.loadNetwork(device); NDManager scope = network.manager().newSubManager()) {
-            NDArray images = scope.create(batch, new Shape(samples.size()).addAll(bundle.imageShape()));
-            return GradFam.compute(network.featureMaps(images), GradFam.pooledLatent(sae, feature), test.height(),
-                    test.width());
+        // The map comes from either backbone kind; the gradient from the map onwards runs on the PyTorch engine.
+        try (Backbone backbone = bundle.openBackbone(device);
+             NDManager scope = NDManager.newBaseManager(device, "PyTorch")) {
+            return GradFam.compute(backbone.featureMaps(scope, batch, samples.size()), GradFam.pooledLatent(sae, feature),
+                    test.height(), test.width());
         }
-    }
-
-    /** Both methods differentiate an SAE latent through the backbone's last feature map. */
-    private static void requireDifferentiable(Bundle bundle, String method) {
-        BundleMetadata.Imported imported = bundle.metadata().imported();
-        if (imported == null) {
-            return;
-        }
-        String why = ImportedBackbone.Output.POOLED.id().equals(imported.output())
-                ? "its backbone returns pooled activations, which hide the feature map"
-                : ImportedBackbone.Format.ONNX.id().equals(imported.format())
-                ? "ONNX Runtime computes no gradients"
-                : "gradients through imported TorchScript backbones are not implemented yet";
-        throw new SalveException("NOT_DIFFERENTIABLE", method + " needs gradients of an SAE latent with respect to the "
-                + "backbone's last feature map; " + bundle.dir() + " cannot give them: " + why + ". It works on "
-                + "built-in bundles (salve train); for your own model, export the feature-map form as TorchScript "
-                + "(README, Bring your own model) — support for that form is planned");
     }
 
     private static void checkFeature(Sae sae, int feature) {

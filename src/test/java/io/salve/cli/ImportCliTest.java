@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.salve.core.Head;
 import io.salve.model.Backbone;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
+import io.salve.model.ImportedBackbone;
 import io.salve.model.InputSpec;
 import io.salve.model.Npz;
+import io.salve.serve.BatchModel;
+import io.salve.serve.BundleBatchModel;
+import io.salve.serve.ServingHead;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -106,6 +111,7 @@ class ImportCliTest {
         Head head = bundle.head();
         JsonNode refs = reference.get("references");
         float[] batch = new float[refs.size() * spec.imageSize()];
+        List<float[]> unitPixels = new ArrayList<>();
         for (int n = 0; n < refs.size(); n++) {
             BufferedImage image = ImageIO.read(FIXTURES.resolve("images").resolve(refs.get(n).get("image").asText()).toFile());
             byte[] pixels = spec.pixels(image);
@@ -114,22 +120,43 @@ class ImportCliTest {
                 unit[i] = (pixels[i] & 0xff) / 255f;
             }
             spec.normalise(unit, batch, n * unit.length);
+            unitPixels.add(unit);
         }
+        try (Backbone backbone = bundle.openBackbone(Device.cpu())) {
+            assertLogits(refs, head, backbone.activations(batch, refs.size()));
+        }
+        // The service's replicas: [0, 1] pixels in, the bundle's normalisation and backbone inside.
+        try (BundleBatchModel served = new BundleBatchModel(bundle, Device.cpu(), false, false)) {
+            List<BatchModel.Output> outputs = served.run(unitPixels, ServingHead.unedited(head));
+            float[][] activations = outputs.stream().map(BatchModel.Output::activation).toArray(float[][]::new);
+            assertLogits(refs, head, activations);
+            for (int n = 0; n < refs.size(); n++) {
+                assertEquals(argmax(refs.get(n).get("logits")), outputs.get(n).prediction());
+            }
+        }
+    }
+
+    static void assertLogits(JsonNode refs, Head head, float[][] activations) {
         double maxDiff = 0;
         double maxLogit = 0;
-        try (Backbone backbone = bundle.openBackbone(Device.cpu())) {
-            float[][] activations = backbone.activations(batch, refs.size());
-            for (int n = 0; n < refs.size(); n++) {
-                double[] logits = head.logits(activations[n]);
-                for (int k = 0; k < logits.length; k++) {
-                    double expected = refs.get(n).get("logits").get(k).asDouble();
-                    maxDiff = Math.max(maxDiff, Math.abs(logits[k] - expected));
-                    maxLogit = Math.max(maxLogit, Math.abs(expected));
-                }
+        for (int n = 0; n < refs.size(); n++) {
+            double[] logits = head.logits(activations[n]);
+            for (int k = 0; k < logits.length; k++) {
+                double expected = refs.get(n).get("logits").get(k).asDouble();
+                maxDiff = Math.max(maxDiff, Math.abs(logits[k] - expected));
+                maxLogit = Math.max(maxLogit, Math.abs(expected));
             }
         }
         assertTrue(maxLogit > 0.5, "the reference logits are not trivially small: " + maxLogit);
         assertTrue(maxDiff / maxLogit <= 1e-4, "max |Δlogit| / max |logit| = " + maxDiff / maxLogit);
+    }
+
+    static int argmax(JsonNode values) {
+        int best = 0;
+        for (int k = 1; k < values.size(); k++) {
+            best = values.get(k).asDouble() > values.get(best).asDouble() ? k : best;
+        }
+        return best;
     }
 
     @Test
@@ -143,8 +170,61 @@ class ImportCliTest {
         Npz npz = Npz.read(FIXTURES.resolve("head.npz"));
         assertArrayEquals(npz.vector("b"), bundle.head().bias());
         assertArrayEquals(npz.matrix("W")[3], bundle.head().weight()[3]);
-        assertTrue(bundle.metadata().imported().headFrom().endsWith("full.pt"));
+        assertEquals("fc", bundle.metadata().imported().headLayer());
+        assertTrue(Files.isRegularFile(bundle.file(bundle.metadata().imported().fullModel())));
         assertMatchesReference(bundle);
+    }
+
+    /** An edited head goes back into the user's own TorchScript program, which then gives the edited logits. */
+    @Test
+    void exportWritesTheFullModelWithTheBundlesHead() throws Exception {
+        Path out = work.resolve("bundle");
+        assertEquals(0, salve(importArgs(out, "backbone-pooled.onnx", "--head-from",
+                FIXTURES.resolve("full.pt").toString())).exitCode());
+        Bundle bundle = Bundle.open(out);
+        Head head = bundle.head();
+        float[][] w = bundle.head().weight();
+        for (float[] row : w) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] *= j % 2 == 0 ? 0 : 1.5f; // a gate per activation, as a SALVE edit is
+            }
+        }
+        Head edited = new Head(w, head.bias());
+        bundle.writeHead(edited);
+
+        Path exported = work.resolve("edited.pt");
+        Run run = salve("export", "--bundle", out.toString(), "--format", "torchscript", "--out", exported.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("max |Δlogit| / max |logit|"), run.out());
+
+        // The exported file's logits are the bundle's: backbone + edited head, not the original head.
+        InputSpec spec = bundle.inputSpec();
+        float[] images = new float[2 * spec.imageSize()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (i % 7) / 3f - 1;
+        }
+        try (Backbone backbone = bundle.openBackbone(Device.cpu());
+             Backbone full = ImportedBackbone.open(exported, ImportedBackbone.Format.TORCHSCRIPT, new Shape(3, 31, 27),
+                     Device.cpu())) {
+            float[][] a = backbone.activations(images, 2);
+            float[][] logits = full.activations(images, 2);
+            for (int n = 0; n < 2; n++) {
+                double[] expected = edited.logits(a[n]);
+                for (int k = 0; k < expected.length; k++) {
+                    assertEquals(expected[k], logits[n][k], 1e-4 * Math.max(1, Math.abs(expected[k])));
+                }
+                double changed = 0;
+                for (int k = 0; k < expected.length; k++) {
+                    changed = Math.max(changed, Math.abs(head.logits(a[n])[k] - logits[n][k]));
+                }
+                assertTrue(changed > 1e-2, "the original head is gone: " + changed);
+            }
+        }
+        assertRefused("BAD_OUTPUT", "export", "--bundle", out.toString(), "--out", exported.toString());
+        Path npzBundle = work.resolve("npz");
+        assertEquals(0, salve(importArgs(npzBundle, "backbone-pooled.pt")).exitCode());
+        assertRefused("EXPORT_UNSUPPORTED", "export", "--bundle", npzBundle.toString(), "--out",
+                work.resolve("x.pt").toString());
     }
 
     @Test
@@ -238,6 +318,33 @@ class ImportCliTest {
         Run features = salve("features", "--bundle", out.toString(), "--top", "4");
         assertEquals(0, features.exitCode(), features.err());
         assertTrue(Files.isRegularFile(bundle.file("catalog.json")));
-        assertRefused("NOT_DIFFERENTIABLE", "gradfam", "--bundle", out.toString(), "--feature", "0");
+        // Grad-FAM reads the feature map of the imported backbone (the gradient runs from the map onwards).
+        int feature = Bundle.JSON.readTree(bundle.file("catalog.json").toFile()).get("classes").get(0)
+                .get("dominantFeature").asInt();
+        Run gradFam = salve("gradfam", "--bundle", out.toString(), "--feature", String.valueOf(feature), "--count", "4");
+        assertEquals(0, gradFam.exitCode(), gradFam.err());
+        BufferedImage grid = ImageIO.read(bundle.file("gradfam/feature-" + feature + ".png").toFile());
+        assertTrue(grid.getWidth() > 27 * 4, "four images and their maps: " + grid.getWidth());
+        assertRefused("NOT_DIFFERENTIABLE", "maximize", "--bundle", out.toString(), "--feature", "0");
+
+        // An edit of the imported head writes a new bundle that carries the imported backbone along.
+        Path edited = work.resolve("edited");
+        Run edit = salve("edit", "--bundle", out.toString(), "--class", "0", "--alpha", "1", "--out", edited.toString());
+        assertEquals(0, edit.exitCode(), edit.err());
+        Bundle copy = Bundle.open(edited);
+        assertEquals(bundle.metadata().imported(), copy.metadata().imported());
+        assertTrue(Files.isRegularFile(copy.file(copy.metadata().imported().file())));
+    }
+
+    @Test
+    void gradFamRefusesAPooledBackboneAndSaysWhatToExport() throws Exception {
+        Path out = work.resolve("pooled");
+        assertEquals(0, salve(importArgs(out, "backbone-pooled.pt")).exitCode());
+        assertEquals(0, salve("sae", "--bundle", out.toString(), "--data", "folder", "--data-dir",
+                imageFolder(work.resolve("images")).toString(), "--latents", "4", "--epochs", "1").exitCode());
+        Run run = salve("gradfam", "--bundle", out.toString(), "--feature", "0");
+        assertEquals(SalveCli.USER_ERROR, run.exitCode());
+        assertTrue(run.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && run.err().contains("feature-map form"),
+                run.err());
     }
 }
