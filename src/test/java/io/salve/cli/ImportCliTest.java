@@ -252,6 +252,8 @@ class ImportCliTest {
         assertRefused("BACKBONE_UNREADABLE", importArgs(out, notAModel.toString()));
         assertRefused("HEAD_MISMATCH", importArgs(out, "backbone-pooled.pt", "--head", narrowHead.toString()));
         assertRefused("CLASS_COUNT_MISMATCH", importArgs(out, "backbone-pooled.onnx", "--class-names", threeClasses.toString()));
+        assertRefused("CLASS_NAMES_UNREADABLE", importArgs(out, "backbone-pooled.pt", "--class-names",
+                work.resolve("no-such-file.txt").toString()));
         assertRefused("ONNX_FIXED_BATCH", importArgs(out, "backbone-fixed-batch.onnx"));
         assertRefused("BACKBONE_NOT_FINITE", importArgs(out, "backbone-pooled.onnx", "--std", "1e-45"));
         assertRefused("FULL_MODEL_MISMATCH", importArgs(out, "backbone-pooled.pt", "--head", otherHead.toString(),
