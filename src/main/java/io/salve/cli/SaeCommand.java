@@ -45,12 +45,24 @@ final class SaeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
+    @Option(names = "--data", description = "Extract activations afresh from this data set (fashion-mnist or folder, "
+            + "with --data-dir), converted to the bundle's input shape, resize policy and normalisation; needed the "
+            + "first time for an imported bundle. Default: the bundle's own data and cached activations.")
+    String data;
+
+    @Option(names = "--limit", defaultValue = "0", description = "With --data: use the first N training images only (0 = all).")
+    int limit;
+
     @Override
     public Integer call() {
         Bundle b = target.open();
         SaeConfig config = new SaeConfig(SaeKind.parse(kind), latents, l1, k, epochs, batchSize, learningRate, seed);
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Discovery.SaeReport r = target.engine.discovery(progress).trainSae(b, target.data(b), config);
+            Discovery.DataRef ref = data == null ? target.data(b) : new Discovery.DataRef(data, target.dataDir, limit);
+            if (data != null) {
+                b.dropCachedActivations();
+            }
+            Discovery.SaeReport r = target.engine.discovery(progress).trainSae(b, ref, config);
             spec.commandLine().getOut().printf("wrote %s: fvu %.4f, mean L0 %.2f, dead latents %d, spliced accuracy %.4f, %.2f s/epoch%n",
                     b.file("sae.npz"), r.fvu(), r.meanL0(), r.deadLatents(), r.splicedAccuracy(), r.secondsPerEpoch());
         }

@@ -7,9 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code salve} command line: one sub-command per SALVE stage. */
 @Command(name = "salve", mixinStandardHelpOptions = true, version = "salve 0.1.0",
         description = "SALVE: discover, validate, edit and diagnose the features an image classifier relies on.",
-        subcommands = {DemoCommand.class, TrainCommand.class, SaeCommand.class, FeaturesCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, ImportCommand.class, SaeCommand.class, FeaturesCommand.class,
                 GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
-                AlphaCritCommand.class, ReportCommand.class, ServeCommand.class, BenchCommand.class,
+                AlphaCritCommand.class, ReportCommand.class, ExportCommand.class, ServeCommand.class, BenchCommand.class,
                 BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class SalveCli {
 

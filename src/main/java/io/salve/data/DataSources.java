@@ -10,7 +10,7 @@ import java.util.List;
  * Loads a data set split by name, as the CLI and service name them.
  * <ul>
  *   <li>{@code fashion-mnist}: the IDX files in {@code dir}, or {@link FashionMnist#defaultDir()} when {@code dir}
- *       is null. Always 1x28x28.</li>
+ *       is null. 1x28x28, converted to another shape when the caller asks for one.</li>
  *   <li>{@code folder}: an {@link ImageFolder} at {@code dir} (required). When {@code dir/train} and
  *       {@code dir/test} both exist they are the two splits and must hold the same class folders; when neither
  *       exists the whole folder serves as both the train and the test split (no held-out data). Images are
@@ -29,16 +29,19 @@ public final class DataSources {
     }
 
     public static ImageSet load(String name, Path dir, boolean train, int channels, int height, int width) {
+        return load(name, dir, train, channels, height, width, Resize.SQUASH);
+    }
+
+    /** A split as images of {@code channels x height x width}, resized by {@code resize}. */
+    public static ImageSet load(String name, Path dir, boolean train, int channels, int height, int width,
+                                Resize resize) {
         return switch (name) {
             case FASHION_MNIST -> {
-                if (channels != 1 || height != FashionMnist.SIZE || width != FashionMnist.SIZE) {
-                    throw new SalveException("BAD_SHAPE", "fashion-mnist images are 1x28x28, cannot load them as "
-                            + channels + "x" + height + "x" + width);
-                }
                 Path d = dir == null ? FashionMnist.defaultDir() : dir;
-                yield train ? FashionMnist.train(d) : FashionMnist.test(d);
+                yield ImageFolder.convert(train ? FashionMnist.train(d) : FashionMnist.test(d), channels, height, width,
+                        resize);
             }
-            case FOLDER -> ImageFolder.load(folderSplit(dir, train), channels, height, width);
+            case FOLDER -> ImageFolder.load(folderSplit(dir, train), channels, height, width, resize);
             default -> throw new SalveException("UNKNOWN_DATASET",
                     "unknown data set '" + name + "' (expected " + FASHION_MNIST + " or " + FOLDER + ")");
         };

@@ -3,8 +3,6 @@ package io.salve.data;
 import io.salve.core.SalveException;
 
 import javax.imageio.ImageIO;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.IOException;
@@ -23,8 +21,8 @@ import java.util.stream.Stream;
  * A labelled data set of the user's own images: {@code root/<class>/<image>.png|jpg|jpeg}, one sub-folder per class.
  * Class names are the sub-folder names in sorted order (label = index). Hidden files and folders (names starting with
  * {@code .}) and files with other extensions are ignored. Every image is converted to the requested channels (1 = grey
- * by Rec. 601 luminance, 3 = RGB; transparent areas become black) and resized bilinearly to {@code height x width},
- * ignoring its aspect ratio.
+ * by Rec. 601 luminance, 3 = RGB; transparent areas become black) and resized to {@code height x width} by a
+ * {@link Resize} policy ({@link Resize#SQUASH} unless the caller names another).
  */
 public final class ImageFolder {
 
@@ -33,6 +31,10 @@ public final class ImageFolder {
     private ImageFolder() { }
 
     public static ImageSet load(Path root, int channels, int height, int width) {
+        return load(root, channels, height, width, Resize.SQUASH);
+    }
+
+    public static ImageSet load(Path root, int channels, int height, int width, Resize resize) {
         if ((channels != 1 && channels != 3) || height <= 0 || width <= 0) {
             throw new SalveException("BAD_SHAPE", "image shape must be 1 or 3 channels and a positive size, got "
                     + channels + "x" + height + "x" + width);
@@ -53,7 +55,7 @@ public final class ImageFolder {
         int imageSize = channels * height * width;
         byte[] pixels = new byte[Math.multiplyExact(files.size(), imageSize)];
         for (int i = 0; i < files.size(); i++) {
-            toChannelFirst(resize(decode(files.get(i)), height, width), channels, pixels, i * imageSize);
+            toChannelFirst(resize.apply(decode(files.get(i)), height, width), channels, pixels, i * imageSize);
         }
         return new ImageSet(files.size(), channels, height, width, pixels,
                 labels.stream().mapToInt(Integer::intValue).toArray(), classes);
@@ -105,37 +107,44 @@ public final class ImageFolder {
     }
 
     /**
-     * Draws {@code source} into a {@code width x height} RGB image. Bilinear filtering only looks at 4 source
-     * pixels, so large reductions first halve the image step by step to keep every pixel contributing.
-     */
-    private static BufferedImage resize(BufferedImage source, int height, int width) {
-        BufferedImage current = source;
-        int w = source.getWidth();
-        int h = source.getHeight();
-        do {
-            w = w / 2 >= width ? w / 2 : width;
-            h = h / 2 >= height ? h / 2 : height;
-            BufferedImage next = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = next.createGraphics();
-            try {
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(current, 0, 0, w, h, null);
-            } finally {
-                g.dispose();
-            }
-            current = next;
-        } while (w != width || h != height);
-        return current;
-    }
-
-    /**
      * One decoded image as the model sees it: {@code channels} (1 = grey, 3 = RGB) planes of {@code height x width}
      * bytes, converted and resized exactly as training images are (served images must match them).
      */
     public static byte[] pixels(BufferedImage image, int channels, int height, int width) {
+        return pixels(image, channels, height, width, Resize.SQUASH);
+    }
+
+    /** As {@link #pixels(BufferedImage, int, int, int)}, resized by {@code resize}. */
+    public static byte[] pixels(BufferedImage image, int channels, int height, int width, Resize resize) {
         byte[] out = new byte[channels * height * width];
-        toChannelFirst(resize(image, height, width), channels, out, 0);
+        toChannelFirst(resize.apply(image, height, width), channels, out, 0);
         return out;
+    }
+
+    /**
+     * Every image of {@code set} converted to {@code channels} (grey to RGB repeats the grey value) and resized to
+     * {@code height x width}; the set itself when it has that shape already.
+     */
+    public static ImageSet convert(ImageSet set, int channels, int height, int width, Resize resize) {
+        if (set.channels() == channels && set.height() == height && set.width() == width) {
+            return set;
+        }
+        int plane = set.height() * set.width();
+        byte[] pixels = new byte[Math.multiplyExact(set.count(), channels * height * width)];
+        BufferedImage image = new BufferedImage(set.width(), set.height(), BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[plane];
+        for (int n = 0; n < set.count(); n++) {
+            int offset = n * set.imageSize();
+            for (int i = 0; i < plane; i++) {
+                int r = set.pixels()[offset + i] & 0xff;
+                int g = set.channels() == 1 ? r : set.pixels()[offset + plane + i] & 0xff;
+                int b = set.channels() == 1 ? r : set.pixels()[offset + 2 * plane + i] & 0xff;
+                rgb[i] = (r << 16) | (g << 8) | b;
+            }
+            image.setRGB(0, 0, set.width(), set.height(), rgb, 0, set.width());
+            toChannelFirst(resize.apply(image, height, width), channels, pixels, n * channels * height * width);
+        }
+        return new ImageSet(set.count(), channels, height, width, pixels, set.labels(), set.classNames());
     }
 
     /** Writes {@code rgb} into {@code out} at {@code offset} as {@code channels} planes of bytes. */

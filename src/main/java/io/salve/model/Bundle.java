@@ -14,13 +14,15 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A model bundle directory: everything needed to serve, inspect and edit one classifier.
  *
  * <pre>
  *   bundle.json          metadata ({@link BundleMetadata})
- *   backbone.params      DJL parameters of the backbone (conv layers + pool)
+ *   backbone.params      DJL parameters of a built-in backbone (conv layers + pool), or
+ *   backbone.pt|.onnx    an imported backbone (TorchScript or ONNX; see {@link BundleMetadata.Imported})
  *   head.npz             W (K x M), b (K): the classifier head, on its own so edits can replace it
  *   metrics.json         test accuracy and per-class accuracy of backbone + head
  *   activations/*.npz    cached target-layer activations and labels of the train and test sets
@@ -89,8 +91,37 @@ public final class Bundle {
         return new Shape(metadata.inputShape().stream().mapToLong(Integer::longValue).toArray());
     }
 
-    /** Rebuilds the trained network (backbone parameters and the bundle's head) on {@code device}. */
+    public InputSpec inputSpec() {
+        return InputSpec.of(metadata);
+    }
+
+    public boolean isImported() {
+        return metadata.imported() != null;
+    }
+
+    /** The backbone, built in or imported, on {@code device}: what every activation comes from. */
+    public Backbone openBackbone(Device device) {
+        if (!isImported()) {
+            return loadNetwork(device);
+        }
+        BundleMetadata.Imported imported = metadata.imported();
+        Path file = file(imported.file());
+        if (!Files.isRegularFile(file)) {
+            throw new SalveException("BUNDLE_INCOMPLETE", dir + " has no " + imported.file());
+        }
+        return ImportedBackbone.open(file, ImportedBackbone.Format.parse(imported.format()), imageShape(), device);
+    }
+
+    /**
+     * Rebuilds the trained network (backbone parameters and the bundle's head) on {@code device}; only built-in
+     * bundles have one (training and gradients need it).
+     */
     public Network loadNetwork(Device device) {
+        if (isImported()) {
+            throw new SalveException("IMPORTED_BACKBONE", dir + " holds an imported " + metadata.imported().format()
+                    + " backbone, which this command cannot differentiate or retrain; it works on built-in bundles "
+                    + "(salve train) only");
+        }
         Network network = Network.create(architecture(), metadata.classNames().size(), imageShape(), device);
         try {
             Path params = file("backbone.params");
@@ -157,6 +188,17 @@ public final class Bundle {
         }
         Npz npz = Npz.read(f);
         return Optional.of(new Activations(npz.matrix("activations"), npz.ints("labels")));
+    }
+
+    /** Forgets the cached activations, so the next use extracts them again (from another data set). */
+    public void dropCachedActivations() {
+        try (Stream<Path> files = Files.exists(file("activations")) ? Files.list(file("activations")) : Stream.empty()) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new SalveException("IO_ERROR", "cannot clear " + file("activations") + ": " + e.getMessage(), e);
+        }
     }
 
     public void cacheActivations(String split, Activations activations) {

@@ -29,7 +29,7 @@ import java.util.Arrays;
  * whose output {@code a} (N x M) is the SAE's target layer, and a linear head {@code logits = W a + b}. The head is
  * a separate block so that it can be read out, edited and written back as plain data.
  */
-public final class Network implements AutoCloseable {
+public final class Network implements Backbone {
 
     private final Architecture architecture;
     private final Model model;
@@ -37,6 +37,7 @@ public final class Network implements AutoCloseable {
     private final Linear head;
     private final SequentialBlock backbone;
     private final ParameterStore inference;
+    private final Shape imageShape;
 
     private Network(Architecture architecture, int numClasses, Shape imageShape, Device device) {
         this.architecture = architecture;
@@ -47,6 +48,7 @@ public final class Network implements AutoCloseable {
         model.setBlock(new SequentialBlock().add(backbone).add(head));
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(imageShape));
         this.inference = new ParameterStore(model.getNDManager(), false);
+        this.imageShape = imageShape;
     }
 
     /** A freshly initialised network for images of {@code imageShape} = (C, H, W). */
@@ -69,6 +71,19 @@ public final class Network implements AutoCloseable {
     /** Penultimate activations (N x M) of a normalised image batch, inference mode. */
     public NDArray activations(NDArray images) {
         return backbone.forward(inference, new NDList(images), false).singletonOrThrow();
+    }
+
+    @Override
+    public float[][] activations(float[] images, int count) {
+        try (NDManager scope = manager().newSubManager()) {
+            return Backbone.rows(activations(scope.create(images, new Shape(count).addAll(imageShape))).toFloatArray(),
+                    count);
+        }
+    }
+
+    @Override
+    public NDArray featureMaps(NDManager manager, float[] images, int count) {
+        return featureMaps(manager.create(images, new Shape(count).addAll(imageShape)));
     }
 
     /** Last convolutional feature maps (N x M x h x w); their spatial mean is {@link #activations}. */

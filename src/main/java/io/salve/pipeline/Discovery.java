@@ -11,15 +11,20 @@ import io.salve.core.SaeTrainer;
 import io.salve.data.Batches;
 import io.salve.data.DataSources;
 import io.salve.data.ImageSet;
+import io.salve.core.SalveException;
+import io.salve.data.Resize;
 import io.salve.model.Activations;
+import io.salve.model.Backbone;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
 import io.salve.model.ClassifierMetrics;
 import io.salve.model.ClassifierTrainer;
 import io.salve.model.Inference;
+import io.salve.model.InputSpec;
 import io.salve.model.Network;
 import io.salve.model.TrainConfig;
 import io.salve.viz.Charts;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +56,16 @@ public final class Discovery {
     public record DataRef(String name, Path dir, int limit) {
 
         ImageSet load(boolean train) {
-            ImageSet set = DataSources.load(name, dir, train);
+            return limited(DataSources.load(name, dir, train), train);
+        }
+
+        /** The split as the bundle's backbone takes it: converted to its channels and size by its resize policy. */
+        ImageSet load(boolean train, InputSpec spec) {
+            return limited(DataSources.load(name, dir, train, spec.channels(), spec.height(), spec.width(),
+                    spec.resize()), train);
+        }
+
+        private ImageSet limited(ImageSet set, boolean train) {
             return train && limit > 0 ? set.head(limit) : set;
         }
     }
@@ -65,10 +79,11 @@ public final class Discovery {
         try (Network network = ClassifierTrainer.train(train, config, meanStd[0], meanStd[1], device, progress)) {
             double seconds = (System.nanoTime() - start) / 1e9;
             BundleMetadata metadata = new BundleMetadata(BundleMetadata.FORMAT_VERSION, config.architecture().id(),
-                    List.of(train.channels(), train.height(), train.width()), meanStd[0], meanStd[1],
-                    train.classNames(), BundleMetadata.TARGET_LAYER, config.architecture().featureDim(), "PyTorch",
+                    List.of(train.channels(), train.height(), train.width()), List.of(meanStd[0]), List.of(meanStd[1]),
+                    Resize.SQUASH.id(), train.classNames(), BundleMetadata.TARGET_LAYER,
+                    config.architecture().featureDim(), "PyTorch",
                     new BundleMetadata.Training(data.name(), data.dir() == null ? null : data.dir().toString(), data.limit(),
-                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds));
+                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds), null);
             Bundle bundle = Bundle.create(out, metadata);
             bundle.saveNetwork(network);
             int[] predictions = Inference.of(network, metadata, INFERENCE_BATCH).predict(test, progress);
@@ -81,14 +96,21 @@ public final class Discovery {
     }
 
     /**
-     * Target-layer activations of a split, extracted once and cached in the bundle. The data set is the one the
-     * bundle was trained on unless {@code data} names another location.
+     * Target-layer activations of a split, extracted once through the bundle's backbone (built in or imported) and
+     * cached in the bundle. The data set is the one the bundle was trained on unless {@code data} names another.
      */
     public Activations activations(Bundle bundle, DataRef data, String split) {
         return bundle.cachedActivations(split).orElseGet(() -> {
-            ImageSet images = data.load("train".equals(split));
-            try (Network network = bundle.loadNetwork(device)) {
-                Activations activations = Inference.of(network, bundle.metadata(), INFERENCE_BATCH)
+            InputSpec spec = bundle.inputSpec();
+            ImageSet images = data.load("train".equals(split), spec);
+            List<String> classes = bundle.metadata().classNames();
+            if (images.numClasses() != classes.size()) {
+                throw new SalveException("DATA_MISMATCH", "data set " + data.name() + " has " + images.numClasses()
+                        + " classes " + images.classNames() + " but the bundle's head has " + classes.size() + " "
+                        + classes + "; labels must be the head's class indices");
+            }
+            try (Backbone backbone = bundle.openBackbone(device)) {
+                Activations activations = new Inference(backbone, bundle.head(), spec, INFERENCE_BATCH)
                         .activations(images, progress);
                 bundle.cacheActivations(split, activations);
                 return activations;
@@ -96,11 +118,22 @@ public final class Discovery {
         });
     }
 
-    /** The bundle's own training data, unless the user points elsewhere. */
+    /**
+     * The bundle's own training data (for an imported bundle: the data its SAE was trained on), under
+     * {@code overrideDir} if the user points elsewhere.
+     */
     public static DataRef dataOf(Bundle bundle, Path overrideDir) {
         BundleMetadata.Training t = bundle.metadata().training();
-        Path dir = overrideDir != null ? overrideDir : t.dataDir() == null ? null : Path.of(t.dataDir());
-        return new DataRef(t.dataset(), dir, t.limit());
+        if (t != null) {
+            Path dir = overrideDir != null ? overrideDir : t.dataDir() == null ? null : Path.of(t.dataDir());
+            return new DataRef(t.dataset(), dir, t.limit());
+        }
+        if (!Files.isRegularFile(bundle.file("sae.json"))) {
+            throw new SalveException("DATA_UNKNOWN", bundle.dir() + " holds an imported model and names no data set "
+                    + "yet; give one: salve sae --bundle " + bundle.dir() + " --data folder --data-dir DIR");
+        }
+        DataRef used = bundle.readJson("sae.json", SaeReport.class).data();
+        return new DataRef(used.name(), overrideDir != null ? overrideDir : used.dir(), used.limit());
     }
 
     /** Trains an SAE on the train-split activations; writes sae.npz and sae.json (config + test metrics). */
@@ -112,7 +145,7 @@ public final class Discovery {
         double seconds = (System.nanoTime() - start) / 1e9;
         SaeMetrics metrics = SaeMetrics.evaluate(sae, test.rows());
         SaeReport report = new SaeReport(config, metrics.fvu(), metrics.meanL0(), metrics.deadLatents(),
-                splicedAccuracy(bundle.head(), sae, test), seconds / config.epochs(), train.count(), train.dim());
+                splicedAccuracy(bundle.head(), sae, test), seconds / config.epochs(), train.count(), train.dim(), data);
         bundle.writeSae(sae);
         bundle.writeJson("sae.json", report);
         LOG.info("SAE {}: fvu {}, mean L0 {}, dead {}, spliced accuracy {}, {} s/epoch", config.kind().id(),
@@ -121,9 +154,9 @@ public final class Discovery {
         return report;
     }
 
-    /** What {@code sae.json} holds. */
+    /** What {@code sae.json} holds; {@code data} is the data set its activations came from. */
     public record SaeReport(SaeConfig config, double fvu, double meanL0, int deadLatents, double splicedAccuracy,
-                            double secondsPerEpoch, int trainSamples, int inputDim) {
+                            double secondsPerEpoch, int trainSamples, int inputDim, DataRef data) {
     }
 
     /** Accuracy of the head applied to the SAE's reconstruction instead of the activation. */

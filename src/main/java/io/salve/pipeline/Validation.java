@@ -15,8 +15,11 @@ import io.salve.core.validate.ActivationMaximizer;
 import io.salve.core.validate.GradFam;
 import io.salve.data.Batches;
 import io.salve.data.ImageSet;
+import io.salve.model.Backbone;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
+import io.salve.model.ImportedBackbone;
+import io.salve.model.InputSpec;
 import io.salve.model.Network;
 import io.salve.viz.ImageGrid;
 import java.awt.image.BufferedImage;
@@ -88,6 +91,13 @@ public final class Validation {
      * {@code gradfam/feature-<l>.png} (each image beside its heat-map overlay) and {@code gradfam/feature-<l>.json}.
      */
     public GradFamReport gradFam(Bundle bundle, Discovery.DataRef data, int feature, int count) {
+        BundleMetadata.Imported imported = bundle.metadata().imported();
+        if (imported != null && ImportedBackbone.Output.POOLED.id().equals(imported.output())) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "Grad-FAM needs the backbone's last feature map, but "
+                    + bundle.dir() + " was imported from a backbone that returns pooled activations (N x M), which "
+                    + "hide it; export the feature-map form (everything before the global average pool) as "
+                    + "TorchScript or ONNX and import that (README: Bring your own model)");
+        }
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         if (count < 1) {
@@ -96,7 +106,7 @@ public final class Validation {
         Optional<FeatureEntry> saved = savedEntry(bundle, feature).filter(e -> e.topSamples().size() >= count);
         FeatureEntry entry = saved.orElseGet(() -> discovery.catalog(bundle, data, count).features().get(feature));
         List<Integer> samples = entry.topSamples().subList(0, Math.min(count, entry.topSamples().size()));
-        ImageSet test = data.load(false);
+        ImageSet test = data.load(false, bundle.inputSpec());
         for (int index : samples) {
             if (index >= test.count()) {
                 throw new SalveException("DATA_MISMATCH", "test image " + index + " is ranked for feature " + feature
@@ -133,16 +143,24 @@ public final class Validation {
      * {@code maximize/feature-<l>.png} (enlarged) and {@code maximize/feature-<l>.json}.
      */
     public MaximizeReport maximize(Bundle bundle, int feature, ActivationMaximizer.Settings settings) {
+        if (bundle.isImported()) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "activation maximisation needs gradients with respect to "
+                    + "the input image through the backbone; " + bundle.dir() + " holds an imported "
+                    + bundle.metadata().imported().format() + " backbone, which this product does not differentiate "
+                    + "(built-in bundles only)");
+        }
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         int polarity = savedEntry(bundle, feature).map(FeatureEntry::polarity).orElse(1);
-        BundleMetadata meta = bundle.metadata();
+        InputSpec spec = bundle.inputSpec();
         Shape shape = bundle.imageShape();
         long start = System.nanoTime();
         ActivationMaximizer.Result result;
         try (Network network = bundle.loadNetwork(device)) {
-            Function<NDArray, NDArray> target = pixels -> sae.encode(
-                            network.activations(pixels.sub(meta.mean()).div(meta.std())))
+            Shape perChannel = new Shape(spec.channels(), 1, 1);
+            NDArray mean = network.manager().create(spec.mean(), perChannel);
+            NDArray std = network.manager().create(spec.std(), perChannel);
+            Function<NDArray, NDArray> target = pixels -> sae.encode(network.activations(pixels.sub(mean).div(std)))
                     .get(new NDIndex(":, {}", feature)).mul(polarity);
             result = ActivationMaximizer.maximize(network.manager(), shape, target, settings, progress);
         }
@@ -163,17 +181,17 @@ public final class Validation {
 
     /** Grad-FAM of test images {@code samples}, normalised the way the backbone was trained. */
     private GradFam.Result gradFamOf(Bundle bundle, Sae sae, int feature, ImageSet test, List<Integer> samples) {
-        BundleMetadata meta = bundle.metadata();
+        InputSpec spec = bundle.inputSpec();
         float[] batch = new float[samples.size() * test.imageSize()];
         for (int i = 0; i < samples.size(); i++) {
             int n = samples.get(i);
-            System.arraycopy(Batches.normalised(test, n, n + 1, meta.mean(), meta.std()), 0, batch, i * test.imageSize(),
-                    test.imageSize());
+            System.arraycopy(spec.normalise(test, n, n + 1), 0, batch, i * test.imageSize(), test.imageSize());
         }
-        try (Network network = bundle.loadNetwork(device); NDManager scope = network.manager().newSubManager()) {
-            NDArray images = scope.create(batch, new Shape(samples.size()).addAll(bundle.imageShape()));
-            return GradFam.compute(network.featureMaps(images), GradFam.pooledLatent(sae, feature), test.height(),
-                    test.width());
+        // The map comes from either backbone kind; the gradient from the map onwards runs on the PyTorch engine.
+        try (Backbone backbone = bundle.openBackbone(device);
+             NDManager scope = NDManager.newBaseManager(device, "PyTorch")) {
+            return GradFam.compute(backbone.featureMaps(scope, batch, samples.size()), GradFam.pooledLatent(sae, feature),
+                    test.height(), test.width());
         }
     }
 

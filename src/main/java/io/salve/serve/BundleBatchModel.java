@@ -1,22 +1,18 @@
 package io.salve.serve;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.salve.core.LatentSummary;
 import io.salve.core.Maths;
 import io.salve.core.Sae;
 import io.salve.core.SaeMetrics;
+import io.salve.model.Backbone;
 import io.salve.model.Bundle;
-import io.salve.model.BundleMetadata;
-import io.salve.model.Network;
+import io.salve.model.InputSpec;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * A bundle's backbone on one device, plus its SAE. The head is applied in plain Java from the {@link ServingHead} of
+ * A bundle's backbone (built in or imported, see {@link Backbone}) on one device, plus its SAE. The head is applied in plain Java from the {@link ServingHead} of
  * each batch (K x M is tiny next to the backbone), which is what lets edits swap without touching the network.
  * In the same pass, per request and only when asked for: the SAE latents (telemetry), the unedited head's prediction
  * and each active suppression's diagnosis (diagnostics) — all K x M or d x M work on the activation already at hand.
@@ -26,10 +22,9 @@ public final class BundleBatchModel implements BatchModel {
     /** Latents per request reported to telemetry. */
     static final int TOP_LATENTS = 8;
 
-    private final Network network;
+    private final Backbone backbone;
     private final Sae sae;
-    private final BundleMetadata metadata;
-    private final Shape imageShape;
+    private final InputSpec spec;
     private final boolean diagnostics;
     private final double firingThreshold;
 
@@ -43,37 +38,24 @@ public final class BundleBatchModel implements BatchModel {
      * @param diagnostics compute the unedited prediction and suppression diagnoses per request
      */
     public BundleBatchModel(Bundle bundle, Device device, boolean latents, boolean diagnostics) {
-        this.metadata = bundle.metadata();
-        this.imageShape = bundle.imageShape();
+        this.spec = bundle.inputSpec();
         this.sae = latents && bundle.hasSae() ? bundle.sae() : null;
         this.firingThreshold = sae == null ? 0 : SaeMetrics.firingThreshold(sae);
         this.diagnostics = diagnostics;
-        this.network = bundle.loadNetwork(device);
+        this.backbone = bundle.openBackbone(device);
     }
 
     @Override
     public List<Output> run(List<float[]> pixels, ServingHead head) {
-        int size = (int) imageShape.size();
+        int size = spec.imageSize();
         float[] batch = new float[pixels.size() * size];
-        float mean = metadata.mean();
-        float std = metadata.std();
         for (int n = 0; n < pixels.size(); n++) {
-            float[] p = pixels.get(n);
-            for (int i = 0; i < size; i++) {
-                batch[n * size + i] = (p[i] - mean) / std;
-            }
+            spec.normalise(pixels.get(n), batch, n * size);
         }
-        float[] flat;
-        int m;
-        try (NDManager scope = network.manager().newSubManager()) {
-            NDArray x = scope.create(batch, new Shape(pixels.size()).addAll(imageShape));
-            NDArray a = network.activations(x);
-            m = (int) a.getShape().get(1);
-            flat = a.toFloatArray();
-        }
+        float[][] activations = backbone.activations(batch, pixels.size());
         List<Output> outputs = new ArrayList<>(pixels.size());
         for (int n = 0; n < pixels.size(); n++) {
-            float[] activation = Arrays.copyOfRange(flat, n * m, (n + 1) * m);
+            float[] activation = activations[n];
             double[] logits = head.head().logits(activation);
             int prediction = Maths.argmax(logits);
             outputs.add(new Output(prediction, softmax(logits), activation, observe(activation, prediction, head)));
@@ -121,6 +103,6 @@ public final class BundleBatchModel implements BatchModel {
 
     @Override
     public void close() {
-        network.close();
+        backbone.close();
     }
 }

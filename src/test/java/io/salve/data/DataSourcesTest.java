@@ -32,13 +32,6 @@ class DataSourcesTest {
     }
 
     @Test
-    void fashionMnistHasOneShape() {
-        SalveException e = assertThrows(SalveException.class,
-                () -> DataSources.load("fashion-mnist", null, true, 3, 28, 28));
-        assertEquals("BAD_SHAPE", e.code());
-    }
-
-    @Test
     void anUnknownNameListsTheKnownOnes() {
         SalveException e = assertThrows(SalveException.class, () -> DataSources.load("cifar", dir, true));
         assertEquals("UNKNOWN_DATASET", e.code());

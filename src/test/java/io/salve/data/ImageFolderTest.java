@@ -139,6 +139,40 @@ class ImageFolderTest {
     }
 
     @Test
+    void shorterSideCropKeepsTheAspectRatioAndCutsTheCentre(@TempDir Path other) throws IOException {
+        // 40x10 black with a white left quarter: the centre 10x10 square is all black, a squashed image is not.
+        BufferedImage wide = solid(40, 10, Color.BLACK, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = wide.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 10, 10);
+        g.dispose();
+        Files.createDirectories(other.resolve("a"));
+        ImageIO.write(wide, "png", other.resolve("a/wide.png").toFile());
+
+        byte[] cropped = ImageFolder.load(other, 1, 10, 10, Resize.SHORTER_SIDE_CROP).pixels();
+        byte[] squashed = ImageFolder.load(other, 1, 10, 10, Resize.SQUASH).pixels();
+        for (byte p : cropped) {
+            assertEquals(0, p & 0xff);
+        }
+        assertEquals(255, squashed[0] & 0xff);
+        assertEquals(0, squashed[9] & 0xff);
+    }
+
+    @Test
+    void convertRepeatsGreyIntoRgbAndResizes() {
+        byte[] grey = {0, (byte) 255, (byte) 255, 0};
+        ImageSet set = new ImageSet(1, 1, 2, 2, grey, new int[] {0}, List.of("a"));
+        ImageSet rgb = ImageFolder.convert(set, 3, 4, 4, Resize.SQUASH);
+        assertEquals(3 * 16, rgb.imageSize());
+        byte[] p = rgb.pixels();
+        assertArrayEquals(Arrays.copyOfRange(p, 0, 16), Arrays.copyOfRange(p, 16, 32));
+        assertArrayEquals(Arrays.copyOfRange(p, 0, 16), Arrays.copyOfRange(p, 32, 48));
+        assertEquals(0, p[0] & 0xff);
+        assertEquals(255, p[3] & 0xff);
+        assertTrue(ImageFolder.convert(set, 1, 2, 2, Resize.SQUASH) == set, "a set of the right shape is not copied");
+    }
+
+    @Test
     void rejectsUnsupportedShapes() {
         assertEquals("BAD_SHAPE", assertThrows(SalveException.class, () -> ImageFolder.load(root, 2, H, W)).code());
         assertEquals("BAD_SHAPE", assertThrows(SalveException.class, () -> ImageFolder.load(root, 1, 0, W)).code());
