@@ -112,7 +112,7 @@ public final class SalveService implements AutoCloseable {
         Bundle bundle = openBundle(serve, progress);
 
         EmbeddedKafka broker = kafka.useEmbeddedBroker()
-                ? EmbeddedKafka.start(DevBrokerSettings.of(kafka.embedded())) : null;
+                ? EmbeddedKafka.start(DevBrokerSettings.from(config)) : null;
         String bootstrap = broker != null ? broker.bootstrapServers() : kafka.bootstrapServers();
         LOG.info(broker != null ? "embedded Kafka broker (KRaft) at {}" : "Kafka cluster at {}", bootstrap);
         try {

@@ -1,10 +1,8 @@
 package io.salve.kafka;
 
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.salve.core.SalveException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -13,7 +11,6 @@ import java.util.Objects;
  * The {@code salve.kafka} block of the configuration (defaults and environment overrides in {@code reference.conf}).
  *
  * @param bootstrapServers an external cluster's {@code host:port,...}; blank = start the embedded development broker
- * @param embedded         where and how the embedded broker runs
  * @param topics           topic names
  * @param partitions       partitions of the topics {@link Topics#ensure} creates
  * @param replicationFactor replication factor of the topics {@link Topics#ensure} creates (1 for the embedded broker)
@@ -23,33 +20,9 @@ import java.util.Objects;
  * @param requestTimeout   a request not answered by then gets a TIMEOUT error result
  * @param commitInterval   longest time between offset commits
  */
-public record KafkaConfig(String bootstrapServers, Embedded embedded, TopicNames topics, int partitions,
+public record KafkaConfig(String bootstrapServers, TopicNames topics, int partitions,
                           short replicationFactor, String groupId, int maxInFlight, int maxRequestBytes,
                           Duration requestTimeout, Duration commitInterval) {
-
-    /**
-     * The embedded broker: {@code host:port} of its client listener (port 0 = any free port), its data directory,
-     * how long it may take to come up, and the options of its JVM.
-     */
-    public record Embedded(String host, int port, Path dataDir, Duration startTimeout, List<String> jvmOptions) {
-        public Embedded {
-            Objects.requireNonNull(host, "host");
-            Objects.requireNonNull(dataDir, "dataDir");
-            Objects.requireNonNull(startTimeout, "startTimeout");
-            jvmOptions = List.copyOf(jvmOptions);
-            if (port < 0 || port > 65535) {
-                throw new SalveException("BAD_CONFIG", "salve.kafka.embedded.port must be 0..65535, was " + port);
-            }
-        }
-
-        public Embedded withPort(int newPort) {
-            return new Embedded(host, newPort, dataDir, startTimeout, jvmOptions);
-        }
-
-        public Embedded withDataDir(Path newDataDir) {
-            return new Embedded(host, port, newDataDir, startTimeout, jvmOptions);
-        }
-    }
 
     /** Topic names. */
     public record TopicNames(String requests, String results, String telemetry, String diagnostics,
@@ -69,7 +42,6 @@ public record KafkaConfig(String bootstrapServers, Embedded embedded, TopicNames
 
     public KafkaConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-        Objects.requireNonNull(embedded, "embedded");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(groupId, "groupId");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -97,15 +69,12 @@ public record KafkaConfig(String bootstrapServers, Embedded embedded, TopicNames
     public static KafkaConfig from(Config root) {
         try {
             Config c = root.getConfig("salve.kafka");
-            Config e = c.getConfig("embedded");
             Config t = c.getConfig("topics");
             int replication = c.getInt("replication-factor");
             if (replication > Short.MAX_VALUE) {
                 throw new SalveException("BAD_CONFIG", "salve.kafka.replication-factor is too large: " + replication);
             }
             return new KafkaConfig(c.getString("bootstrap-servers"),
-                    new Embedded(e.getString("host"), e.getInt("port"), Path.of(e.getString("data-dir")),
-                            e.getDuration("start-timeout"), e.getStringList("jvm-options")),
                     new TopicNames(t.getString("requests"), t.getString("results"), t.getString("telemetry"),
                             t.getString("diagnostics"), t.getString("dead-letter")),
                     c.getInt("partitions"), (short) replication, c.getString("group-id"), c.getInt("max-in-flight"),
@@ -122,37 +91,32 @@ public record KafkaConfig(String bootstrapServers, Embedded embedded, TopicNames
     }
 
     public KafkaConfig withBootstrapServers(String servers) {
-        return new KafkaConfig(servers, embedded, topics, partitions, replicationFactor, groupId, maxInFlight,
+        return new KafkaConfig(servers, topics, partitions, replicationFactor, groupId, maxInFlight,
                 maxRequestBytes, requestTimeout, commitInterval);
     }
 
-    public KafkaConfig withEmbedded(Embedded newEmbedded) {
-        return new KafkaConfig(bootstrapServers, newEmbedded, topics, partitions, replicationFactor, groupId,
-                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
-    }
-
     public KafkaConfig withTopics(TopicNames newTopics) {
-        return new KafkaConfig(bootstrapServers, embedded, newTopics, partitions, replicationFactor, groupId,
+        return new KafkaConfig(bootstrapServers, newTopics, partitions, replicationFactor, groupId,
                 maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
     }
 
     public KafkaConfig withGroupId(String newGroupId) {
-        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, newGroupId,
+        return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, newGroupId,
                 maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
     }
 
     public KafkaConfig withMaxInFlight(int newMaxInFlight) {
-        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, groupId,
+        return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, groupId,
                 newMaxInFlight, maxRequestBytes, requestTimeout, commitInterval);
     }
 
     public KafkaConfig withPartitions(int newPartitions) {
-        return new KafkaConfig(bootstrapServers, embedded, topics, newPartitions, replicationFactor, groupId,
+        return new KafkaConfig(bootstrapServers, topics, newPartitions, replicationFactor, groupId,
                 maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
     }
 
     public KafkaConfig withRequestTimeout(Duration newTimeout) {
-        return new KafkaConfig(bootstrapServers, embedded, topics, partitions, replicationFactor, groupId,
+        return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, groupId,
                 maxInFlight, maxRequestBytes, newTimeout, commitInterval);
     }
 }

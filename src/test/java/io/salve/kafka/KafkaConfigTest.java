@@ -2,11 +2,9 @@ package io.salve.kafka;
 
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.SalveException;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,12 +20,6 @@ class KafkaConfigTest {
         if (System.getenv("SALVE_KAFKA_BOOTSTRAP_SERVERS") == null) {
             assertTrue(c.useEmbeddedBroker());
         }
-        if (System.getenv("SALVE_KAFKA_PORT") == null) {
-            assertEquals(9092, c.embedded().port());
-        }
-        if (System.getenv("SALVE_KAFKA_HOST") == null) {
-            assertEquals("127.0.0.1", c.embedded().host());
-        }
         assertEquals(List.of("salve.requests", "salve.results", "salve.telemetry", "salve.diagnostics",
                 "salve.dead-letter"), c.topics().all());
         assertEquals(1024 * 1024, c.maxRequestBytes());
@@ -40,7 +32,6 @@ class KafkaConfigTest {
         KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("""
                 salve.kafka {
                   bootstrap-servers = " kafka-1:9092,kafka-2:9092 "
-                  embedded { port = 0, data-dir = "/tmp/k" }
                   topics.requests = "in"
                   partitions = 12
                   replication-factor = 3
@@ -50,8 +41,6 @@ class KafkaConfigTest {
                 }""").withFallback(ConfigFactory.defaultReference()).resolve());
         assertFalse(c.useEmbeddedBroker());
         assertEquals("kafka-1:9092,kafka-2:9092", c.bootstrapServers());
-        assertEquals(0, c.embedded().port());
-        assertEquals(Path.of("/tmp/k"), c.embedded().dataDir());
         assertEquals("in", c.topics().requests());
         assertEquals(12, c.partitions());
         assertEquals(3, c.replicationFactor());
@@ -63,7 +52,7 @@ class KafkaConfigTest {
     @Test
     void badValuesAreBadConfig() {
         for (String bad : List.of("salve.kafka.max-in-flight = 0", "salve.kafka.partitions = -1",
-                "salve.kafka.embedded.port = 70000", "salve.kafka.topics.results = \"\"",
+                "salve.kafka.topics.results = \"\"",
                 "salve.kafka.group-id = \" \"", "salve.kafka.max-in-flight = lots")) {
             SalveException e = assertThrows(SalveException.class, () -> KafkaConfig.from(
                     ConfigFactory.parseString(bad).withFallback(ConfigFactory.defaultReference()).resolve()), bad);
