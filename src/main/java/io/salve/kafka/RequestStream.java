@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * The Kafka edge of the service: an at-least-once stream from the requests topic to the results topic.
  *
  * <pre>
- * requests topic ─ committableSource ─ answers: mapAsync(max-in-flight) decode, infer ─ Producer.flexiFlow ─ Committer.sink
- *                                        bad payload: error result + dead letter (one envelope, same offset)
+ * requests topic ─ committableSource ─ answers (decode, infer; max-in-flight) ─ Producer.flexiFlow ─ Committer.sink
+ *                                      bad payload: error result + dead letter (one envelope, same offset)
  * </pre>
  *
  * <ul>
