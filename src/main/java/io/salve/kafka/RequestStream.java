@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.kafka.CommitterSettings;
 import org.apache.pekko.kafka.ConsumerMessage;
@@ -35,6 +36,7 @@ import org.apache.pekko.kafka.Subscriptions;
 import org.apache.pekko.kafka.javadsl.Committer;
 import org.apache.pekko.kafka.javadsl.Consumer;
 import org.apache.pekko.kafka.javadsl.Producer;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * The Kafka edge of the service: an at-least-once stream from the requests topic to the results topic.
  *
  * <pre>
- * requests topic ─ committableSource ─ mapAsync(max-in-flight): decode, infer ─ Producer.flexiFlow ─ Committer.sink
- *                                          bad payload: error result + dead letter (one envelope, same offset)
+ * requests topic ─ committableSource ─ answers (decode, infer; max-in-flight) ─ Producer.flexiFlow ─ Committer.sink
+ *                                      bad payload: error result + dead letter (one envelope, same offset)
  * </pre>
  *
  * <ul>
@@ -118,16 +120,30 @@ public final class RequestStream {
         CommitterSettings committerSettings = CommitterSettings.create(system)
                 .withMaxInterval(cfg.commitInterval());
 
-        Executor executor = system.executionContext();
-        Handler handler = new Handler(cfg, codec, infer, executor, results, observations);
         LOG.info("consuming {} (group {}) at {}, results to {}, max {} in flight", cfg.topics().requests(),
                 cfg.groupId(), bootstrap, cfg.topics().results(), cfg.maxInFlight());
         return Consumer.committableSource(consumerSettings, Subscriptions.topics(cfg.topics().requests()))
-                .mapAsync(cfg.maxInFlight(), handler::handle)
+                .via(answers(cfg, codec, infer, system.executionContext(), results, observations))
                 .via(Producer.flexiFlow(producerSettings))
                 .map(produced -> produced.passThrough())
                 .toMat(Committer.sink(committerSettings), Consumer::createDrainingControl)
                 .run(system);
+    }
+
+    /**
+     * The stream's logic between the consumer and the producer, without Kafka: each request record in, in order,
+     * exactly one envelope out carrying the records to produce for it and its offset to commit once they are
+     * produced. At most {@link KafkaConfig#maxInFlight()} records are decoded and inferred at once; decoding runs on
+     * {@code executor}. Parameters as for {@link #start}.
+     */
+    public static Flow<ConsumerMessage.CommittableMessage<String, byte[]>,
+            ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable>, NotUsed> answers(
+            KafkaConfig cfg, RequestCodec codec, InferenceService infer, Executor executor,
+            java.util.function.Consumer<InferenceResult> results,
+            Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations) {
+        Handler handler = new Handler(cfg, codec, infer, executor, results, observations);
+        return Flow.<ConsumerMessage.CommittableMessage<String, byte[]>>create()
+                .mapAsync(cfg.maxInFlight(), handler::handle);
     }
 
     /** Turns one request record into the records to produce for it, with its offset to commit afterwards. */

@@ -10,20 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.salve.data.ImageFolder;
 import io.salve.serve.InferenceRequest;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes and validates one inference request (a Kafka record value or an HTTP body) into an
@@ -39,7 +31,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
  * (converted to grey or RGB for C = 1 or 3 and resized bilinearly to H x W, as {@link io.salve.data.ImageFolder}
  * does for training images). {@code label} (optional) is a class index; {@code model} (optional) must name the
- * served model when the codec knows it. Other fields are ignored.
+ * served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
+ * decoded by {@link TensorDecoder} and {@link ImageDecoder}.
  *
  * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
  * {@code MISSING_FIELD}, {@code BAD_FIELD}, {@code BAD_SHAPE}, {@code BAD_DTYPE}, {@code BAD_BASE64},
@@ -50,8 +43,6 @@ public final class RequestCodec {
 
     /** Longest accepted request id. */
     public static final int MAX_ID_LENGTH = 256;
-    /** Larger images are rejected before decoding (decompression bombs). */
-    public static final long MAX_IMAGE_PIXELS = 4096L * 4096L;
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -59,9 +50,7 @@ public final class RequestCodec {
             .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private final int channels;
-    private final int height;
-    private final int width;
+    private final int[] shape;
     private final int numClasses;
     private final int maxBytes;
     private final String model;
@@ -87,9 +76,7 @@ public final class RequestCodec {
         if (numClasses <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("numClasses and maxBytes must be positive");
         }
-        this.channels = shape[0];
-        this.height = shape[1];
-        this.width = shape[2];
+        this.shape = shape.clone();
         this.numClasses = numClasses;
         this.maxBytes = maxBytes;
         this.model = model;
@@ -97,7 +84,7 @@ public final class RequestCodec {
 
     /** The model input shape {@code [C, H, W]}. */
     public int[] shape() {
-        return new int[] {channels, height, width};
+        return shape.clone();
     }
 
     public int numClasses() {
@@ -156,22 +143,22 @@ public final class RequestCodec {
                     + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()), null);
         }
         String id = id(root);
-        JsonNode model = present(root, "model");
+        JsonNode model = JsonFields.present(root, "model");
         if (model != null && !model.isTextual()) {
             throw new BadRequest("BAD_FIELD", "\"model\" must be a string", id);
         }
         if (model != null && this.model != null && !this.model.equals(model.textValue())) {
             throw new BadRequest("UNKNOWN_MODEL", "this service serves model \"" + this.model + "\", not \""
-                    + abbreviate(model.textValue()) + "\"", id);
+                    + JsonFields.abbreviate(model.textValue()) + "\"", id);
         }
         Integer label = label(root, id);
-        JsonNode tensor = present(root, "tensor");
-        JsonNode image = present(root, "image");
+        JsonNode tensor = JsonFields.present(root, "tensor");
+        JsonNode image = JsonFields.present(root, "image");
         float[] pixels;
         if (tensor != null && image != null) {
             throw new BadRequest("BAD_FIELD", "give the input as either \"tensor\" or \"image\", not both", id);
         } else if (tensor != null) {
-            pixels = tensor(tensor, id);
+            pixels = TensorDecoder.decode(tensor, shape, id);
         } else if (image != null) {
             pixels = image(image, id);
         } else {
@@ -181,14 +168,8 @@ public final class RequestCodec {
         return new InferenceRequest(id, pixels, label, receivedNanos);
     }
 
-    /** A field that is there and not JSON null, else null. */
-    private static JsonNode present(JsonNode obj, String field) {
-        JsonNode n = obj.get(field);
-        return n == null || n.isNull() ? null : n;
-    }
-
     private static String id(JsonNode root) throws BadRequest {
-        JsonNode n = present(root, "id");
+        JsonNode n = JsonFields.present(root, "id");
         if (n == null) {
             throw new BadRequest("MISSING_FIELD", "missing \"id\" (a string that the result echoes)", null);
         }
@@ -204,7 +185,7 @@ public final class RequestCodec {
     }
 
     private Integer label(JsonNode root, String id) throws BadRequest {
-        JsonNode n = present(root, "label");
+        JsonNode n = JsonFields.present(root, "label");
         if (n == null) {
             return null;
         }
@@ -218,153 +199,20 @@ public final class RequestCodec {
         return n.intValue();
     }
 
-    private float[] tensor(JsonNode t, String id) throws BadRequest {
-        if (!t.isObject()) {
-            throw new BadRequest("BAD_FIELD", "\"tensor\" must be an object {dtype, shape, data}", id);
-        }
-        JsonNode dtypeNode = required(t, "tensor.dtype", "dtype", id);
-        if (!dtypeNode.isTextual()) {
-            throw new BadRequest("BAD_FIELD", "\"tensor.dtype\" must be a string", id);
-        }
-        String dtype = dtypeNode.textValue();
-        int elementSize;
-        if ("uint8".equals(dtype)) {
-            elementSize = 1;
-        } else if ("float32".equals(dtype)) {
-            elementSize = 4;
-        } else {
-            throw new BadRequest("BAD_DTYPE", "\"tensor.dtype\" must be \"uint8\" or \"float32\", got \""
-                    + abbreviate(dtype) + "\"", id);
-        }
-        checkShape(required(t, "tensor.shape", "shape", id), id);
-        JsonNode dataNode = required(t, "tensor.data", "data", id);
-        if (!dataNode.isTextual()) {
-            throw new BadRequest("BAD_FIELD", "\"tensor.data\" must be a base64 string", id);
-        }
-        byte[] data = base64(dataNode.textValue(), "tensor.data", id);
-        int n = channels * height * width;
-        if (data.length != (long) n * elementSize) {
-            throw new BadRequest("BAD_LENGTH", "\"tensor.data\" holds " + data.length + " bytes, shape "
-                    + channels + "x" + height + "x" + width + " of " + dtype + " needs " + (long) n * elementSize, id);
-        }
-        float[] pixels = new float[n];
-        if (elementSize == 1) {
-            for (int i = 0; i < n; i++) {
-                pixels[i] = (data[i] & 0xff) / 255f;
-            }
-        } else {
-            ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                float v = buf.getFloat();
-                if (!Float.isFinite(v)) {
-                    throw new BadRequest("NON_FINITE", "\"tensor.data\" element " + i + " is " + v, id);
-                }
-                if (v < 0f || v > 1f) {
-                    throw new BadRequest("OUT_OF_RANGE", "\"tensor.data\" element " + i + " is " + v
-                            + ", intensities must lie in [0, 1]", id);
-                }
-                pixels[i] = v;
-            }
-        }
-        return pixels;
-    }
-
-    private static JsonNode required(JsonNode obj, String path, String field, String id) throws BadRequest {
-        JsonNode n = present(obj, field);
-        if (n == null) {
-            throw new BadRequest("MISSING_FIELD", "missing \"" + path + "\"", id);
-        }
-        return n;
-    }
-
-    /** Accepts {@code [C,H,W]} and {@code [1,C,H,W]}. */
-    private void checkShape(JsonNode shape, String id) throws BadRequest {
-        if (!shape.isArray()) {
-            throw new BadRequest("BAD_FIELD", "\"tensor.shape\" must be an array of integers", id);
-        }
-        ArrayNode dims = (ArrayNode) shape;
-        int[] got = new int[dims.size()];
-        for (int i = 0; i < got.length; i++) {
-            JsonNode d = dims.get(i);
-            if (!d.isIntegralNumber() || !d.canConvertToInt()) {
-                throw new BadRequest("BAD_FIELD", "\"tensor.shape\" must be an array of integers", id);
-            }
-            got[i] = d.intValue();
-        }
-        int[] want = shape();
-        boolean ok = Arrays.equals(got, want)
-                || (got.length == 4 && got[0] == 1 && Arrays.equals(Arrays.copyOfRange(got, 1, 4), want));
-        if (!ok) {
-            throw new BadRequest("BAD_SHAPE", "\"tensor.shape\" is " + Arrays.toString(got) + ", the model takes "
-                    + Arrays.toString(want) + " (C, H, W)", id);
-        }
-    }
-
-    private static byte[] base64(String text, String path, String id) throws BadRequest {
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequest("BAD_BASE64", "\"" + path + "\" is not valid base64: " + e.getMessage(), id);
-        }
-    }
-
     private float[] image(JsonNode node, String id) throws BadRequest {
         if (!node.isTextual()) {
             throw new BadRequest("BAD_FIELD", "\"image\" must be a base64 string of a PNG or JPEG file", id);
         }
-        if (channels != 1 && channels != 3) {
-            throw new BadRequest("BAD_FIELD", "this model takes " + channels + "-channel input: send a \"tensor\"",
+        if (!ImageDecoder.supports(shape)) {
+            throw new BadRequest("BAD_FIELD", "this model takes " + shape[0] + "-channel input: send a \"tensor\"",
                     id);
         }
-        byte[] bytes = base64(node.textValue(), "image", id);
-        BufferedImage img = readImage(bytes, id);
-        byte[] bytes8 = ImageFolder.pixels(img, channels, height, width);
-        float[] pixels = new float[bytes8.length];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = (bytes8[i] & 0xff) / 255f;
+        byte[] file = JsonFields.base64(node.textValue(), "image", id);
+        try {
+            return ImageDecoder.decode(file, shape);
+        } catch (BadRequest e) {
+            throw new BadRequest(e.code(), e.getMessage(), id);   // the decoder knows files, not requests
         }
-        return pixels;
-    }
-
-    private static BufferedImage readImage(byte[] bytes, String id) throws BadRequest {
-        boolean png = bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N'
-                && bytes[3] == 'G';
-        boolean jpeg = bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8
-                && (bytes[2] & 0xff) == 0xff;
-        if (!png && !jpeg) {
-            throw new BadRequest("BAD_IMAGE", "\"image\" is not a PNG or JPEG file", id);
-        }
-        // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded", id);
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long w = reader.getWidth(0);
-                long h = reader.getHeight(0);
-                if (w <= 0 || h <= 0 || w * h > MAX_IMAGE_PIXELS) {
-                    throw new BadRequest("BAD_IMAGE", "\"image\" is " + w + "x" + h + " pixels; at most "
-                            + MAX_IMAGE_PIXELS + " pixels are accepted", id);
-                }
-                BufferedImage img = reader.read(0);
-                if (img == null) {
-                    throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded", id);
-                }
-                return img;
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            // Decoders report broken files with IOExceptions and, for some malformations, runtime exceptions.
-            throw new BadRequest("BAD_IMAGE", "\"image\" cannot be decoded: " + e.getMessage(), id);
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 32 ? s : s.substring(0, 32) + "...";
     }
 
     // ------------------------------------------------------------------------------------------ encoding (clients)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salve.core.LatentSummary;
 import io.salve.kafka.JsonSchemas;
-import io.salve.kafka.ObservationRecords;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.Observation;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +31,7 @@ class ResultCodecTest {
     void latentsGoToTheTelemetryRecordNotTheResult() {
         String result = new String(ResultCodec.encode(success()), StandardCharsets.UTF_8);
         assertFalse(result.contains("latents") || result.contains("l0"), result);
-        byte[] telemetry = ObservationRecords.telemetry(success());
+        byte[] telemetry = ObservationJson.telemetry(success());
         JsonSchemas.TELEMETRY.assertValid(telemetry);
         String json = new String(telemetry, StandardCharsets.UTF_8);
         // Strongest first by |z|: latent 1 (-2), then latent 3 (1); three of four fire above 0.1.

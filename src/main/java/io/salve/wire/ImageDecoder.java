@@ -1,0 +1,88 @@
+package io.salve.wire;
+
+import io.salve.data.ImageFolder;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * An encoded image (PNG or JPEG) to model input: converted to grey or RGB for C = 1 or 3 and resized bilinearly to
+ * H x W, as {@link ImageFolder} prepares training images. Thread-safe.
+ */
+public final class ImageDecoder {
+
+    /** Larger images are rejected before decoding (decompression bombs). */
+    public static final long MAX_PIXELS = 4096L * 4096L;
+
+    private ImageDecoder() { }
+
+    /** Whether images can be turned into input of this shape {@code [C, H, W]}: grey or RGB, C = 1 or 3. */
+    public static boolean supports(int[] shape) {
+        return shape[0] == 1 || shape[0] == 3;
+    }
+
+    /**
+     * @param file  the image file's bytes
+     * @param shape the model's input shape {@code [C, H, W]}, one that this decoder {@link #supports}
+     * @return {@code C*H*W} intensities in [0, 1], channel-first
+     * @throws RequestCodec.BadRequest {@code BAD_IMAGE} (id null) when the file is not a PNG or JPEG that can be
+     *                                 decoded, or has more than {@link #MAX_PIXELS}
+     */
+    public static float[] decode(byte[] file, int[] shape) throws RequestCodec.BadRequest {
+        if (!supports(shape)) {
+            throw new IllegalArgumentException("images give 1- or 3-channel input, not " + shape[0]);
+        }
+        byte[] bytes8 = ImageFolder.pixels(read(file), shape[0], shape[1], shape[2]);
+        float[] pixels = new float[bytes8.length];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (bytes8[i] & 0xff) / 255f;
+        }
+        return pixels;
+    }
+
+    private static BufferedImage read(byte[] bytes) throws RequestCodec.BadRequest {
+        boolean png = bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N'
+                && bytes[3] == 'G';
+        boolean jpeg = bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8
+                && (bytes[2] & 0xff) == 0xff;
+        if (!png && !jpeg) {
+            throw bad("\"image\" is not a PNG or JPEG file");
+        }
+        // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw bad("\"image\" cannot be decoded");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
+                    throw bad("\"image\" is " + w + "x" + h + " pixels; at most " + MAX_PIXELS
+                            + " pixels are accepted");
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw bad("\"image\" cannot be decoded");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            // Decoders report broken files with IOExceptions and, for some malformations, runtime exceptions.
+            throw bad("\"image\" cannot be decoded: " + e.getMessage());
+        }
+    }
+
+    private static RequestCodec.BadRequest bad(String message) {
+        return new RequestCodec.BadRequest("BAD_IMAGE", message, null);
+    }
+}
