@@ -1,5 +1,6 @@
 package io.salve.cli;
 
+import static io.salve.cli.DiscoveryCliTest.salve;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.salve.cli.DiscoveryCliTest.Run;
 import io.salve.core.Head;
 import io.salve.model.Backbone;
 import io.salve.model.Bundle;
@@ -19,8 +21,6 @@ import io.salve.serve.BatchModel;
 import io.salve.serve.BundleBatchModel;
 import io.salve.serve.ServingHead;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code salve import} on the committed fixtures of src/test/resources/import (made by make_fixtures.py with torch;
@@ -46,18 +45,6 @@ class ImportCliTest {
 
     @TempDir
     Path work;
-
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run salve(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = SalveCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
 
     /** The fixture's import command for {@code backbone}; {@code extra} option-value pairs add or replace options. */
     static String[] importArgs(Path out, String backbone, String... extra) {
