@@ -23,7 +23,8 @@ class RequestCodecTest {
 
     private static final int[] SHAPE = {1, 28, 28};
     private static final int N = 28 * 28;
-    private final RequestCodec codec = new RequestCodec(ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH), 10, 64 * 1024);
+    private static final InputSpec GREY = ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH);
+    private final RequestCodec codec = new RequestCodec(GREY, 10, 64 * 1024);
 
     // ------------------------------------------------------------------------------------------------ good input
 
@@ -76,7 +77,7 @@ class RequestCodecTest {
         byte[] json = RequestCodec.encodeImage("img", png, 3);
         JsonSchemas.REQUEST.assertValid(json);
         InferenceRequest r = codec.decode(json, 0);
-        assertArrayEquals(ImageDecoder.decode(png, ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH)), r.pixels(), 0f);
+        assertArrayEquals(ImageDecoder.decode(png, GREY), r.pixels(), 0f);
         assertEquals(3, r.label());
     }
 
@@ -259,7 +260,7 @@ class RequestCodecTest {
 
     @Test
     void aRequestForAnotherModelIsRefused() throws Exception {
-        RequestCodec demo = new RequestCodec(ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH), 10, 64 * 1024, "demo");
+        RequestCodec demo = new RequestCodec(GREY, 10, 64 * 1024, "demo");
         byte[] pixels = new byte[28 * 28];
         String ok = new String(RequestCodec.encodeUint8("m1", SHAPE, pixels, 0, null), StandardCharsets.UTF_8);
         assertEquals("m1", demo.decode(ok.replaceFirst("\\{", "{\"model\":\"demo\",").getBytes(StandardCharsets.UTF_8), 0).id());
