@@ -245,7 +245,8 @@ public final class SalveService implements AutoCloseable {
     }
 
     private static RequestCodec codec(Bundle bundle, KafkaConfig kafka) {
-        return new RequestCodec(bundle.inputSpec(), bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
+        return new RequestCodec(bundle.inputSpec(), bundle.metadata().classNames().size(), kafka.maxRequestBytes(),
+                modelName(bundle));
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,

@@ -32,8 +32,8 @@ import java.util.Base64;
  * {@code id} is required. The input is exactly one of {@code tensor} (dtype {@code uint8}: bytes scaled by 1/255;
  * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
  * (any size, grey or colour: converted to grey or RGB for C = 1 or 3 and resized by the bundle's policy, squash or
- * shorter-side-crop, through {@link InputSpec#pixels} as the offline commands do). {@code label} (optional) is a class index; {@code model} (optional) must name the
- * served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
+ * shorter-side-crop, through {@link InputSpec#pixels} as the offline commands do). {@code label} (optional) is a
+ * class index; {@code model} (optional) must name the served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
  * decoded by {@link TensorDecoder} and {@link ImageDecoder}.
  *
  * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
