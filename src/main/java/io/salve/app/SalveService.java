@@ -245,9 +245,8 @@ public final class SalveService implements AutoCloseable {
     }
 
     private static RequestCodec codec(Bundle bundle, KafkaConfig kafka) {
-        List<Integer> shape = bundle.metadata().inputShape();
-        return new RequestCodec(shape.stream().mapToInt(Integer::intValue).toArray(),
-                bundle.metadata().classNames().size(), kafka.maxRequestBytes(), modelName(bundle));
+        return new RequestCodec(bundle.inputSpec(), bundle.metadata().classNames().size(), kafka.maxRequestBytes(),
+                modelName(bundle));
     }
 
     private void startRequestStream(CoordinatedShutdown shutdown, RequestCodec codec,

@@ -111,24 +111,26 @@ public final class ServeBenchmark {
         Config config = onFreePorts(workDir, "").withFallback(base).resolve();
         ServeConfig serve = ServeConfig.from(config);
         try (SalveService service = SalveService.start(config, progress)) {
+            // Sent as tensors of the bundle's shape: an imported bundle takes another size than Fashion-MNIST's.
+            ImageSet input = service.bundle().inputSpec().conform(images);
             // Served under one suppression, so that the diagnostics run for every request as they would in use.
             ServingHead head = suppress(service);
             KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
             // Warm-up at saturation, not measured (JIT, connections, consumer group): the ceiling is measured warm,
             // so is the service.
             LOG.info("bench: warm-up, {} requests at once", warmup);
-            measure(service, topics, images, warmup, 0, "warm-");
+            measure(service, topics, input, warmup, 0, "warm-");
             LOG.info("bench: ceiling (in-process, batch {})", serve.batching().maxBatch());
-            double before = ceiling(service, serve, images, head);
+            double before = ceiling(service, serve, input, head);
             long[] b0 = service.metrics().batches();
             LOG.info("bench: saturated, {} requests at once", requests);
-            Run saturated = measure(service, topics, images, requests, 0, "bench-");
+            Run saturated = measure(service, topics, input, requests, 0, "bench-");
             long[] b1 = service.metrics().batches();
             double rate = 0.7 * saturated.throughput();
             LOG.info("bench: {} requests at {} req/s (70%)", requests, Math.round(rate));
-            Run at70 = measure(service, topics, images, requests, rate, "demo-");
+            Run at70 = measure(service, topics, input, requests, rate, "demo-");
             LOG.info("bench: ceiling again");
-            double after = ceiling(service, serve, images, head);
+            double after = ceiling(service, serve, input, head);
             LOG.info("bench: done");
             double ceiling = (before + after) / 2;
             return new Result(service.bundle().dir().toString(), serve.devices(), serve.batching().maxBatch(),
@@ -187,10 +189,11 @@ public final class ServeBenchmark {
                 Config config = ConfigFactory.parseString(COST_VARIANTS.get(name))
                         .withFallback(onFreePorts(workDir, "-" + round + "-" + i)).withFallback(base).resolve();
                 try (SalveService service = SalveService.start(config, progress)) {
+                    ImageSet input = service.bundle().inputSpec().conform(images);
                     edit = suppress(service).edits().toString();
                     KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
-                    measure(service, topics, images, Math.max(1, requests / 4), 0, "warm-");
-                    Run run = measure(service, topics, images, requests, 0, "bench-");
+                    measure(service, topics, input, Math.max(1, requests / 4), 0, "warm-");
+                    Run run = measure(service, topics, input, requests, 0, "bench-");
                     measured.get(name).add(run.throughput());
                     failed += run.failed();
                     lost += run.lost();

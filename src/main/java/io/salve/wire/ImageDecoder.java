@@ -1,6 +1,6 @@
 package io.salve.wire;
 
-import io.salve.data.ImageFolder;
+import io.salve.model.InputSpec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -11,8 +11,8 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * An encoded image (PNG or JPEG) to model input: converted to grey or RGB for C = 1 or 3 and resized bilinearly to
- * H x W, as {@link ImageFolder} prepares training images. Thread-safe.
+ * An encoded image (PNG or JPEG, any size, grey or colour) to model input through the bundle's {@link InputSpec}:
+ * converted to its channels and resized by its policy exactly as the offline commands prepare images. Thread-safe.
  */
 public final class ImageDecoder {
 
@@ -21,23 +21,23 @@ public final class ImageDecoder {
 
     private ImageDecoder() { }
 
-    /** Whether images can be turned into input of this shape {@code [C, H, W]}: grey or RGB, C = 1 or 3. */
-    public static boolean supports(int[] shape) {
-        return shape[0] == 1 || shape[0] == 3;
+    /** Whether images can be turned into this input: grey or RGB, C = 1 or 3. */
+    public static boolean supports(InputSpec input) {
+        return input.channels() == 1 || input.channels() == 3;
     }
 
     /**
      * @param file  the image file's bytes
-     * @param shape the model's input shape {@code [C, H, W]}, one that this decoder {@link #supports}
-     * @return {@code C*H*W} intensities in [0, 1], channel-first
+     * @param input the bundle's input, one that this decoder {@link #supports}
+     * @return {@code C*H*W} intensities in [0, 1] (pixel / 255), channel-first, not yet normalised
      * @throws RequestCodec.BadRequest {@code BAD_IMAGE} (id null) when the file is not a PNG or JPEG that can be
      *                                 decoded, or has more than {@link #MAX_PIXELS}
      */
-    public static float[] decode(byte[] file, int[] shape) throws RequestCodec.BadRequest {
-        if (!supports(shape)) {
-            throw new IllegalArgumentException("images give 1- or 3-channel input, not " + shape[0]);
+    public static float[] decode(byte[] file, InputSpec input) throws RequestCodec.BadRequest {
+        if (!supports(input)) {
+            throw new IllegalArgumentException("images give 1- or 3-channel input, not " + input.channels());
         }
-        byte[] bytes8 = ImageFolder.pixels(read(file), shape[0], shape[1], shape[2]);
+        byte[] bytes8 = input.pixels(read(file));
         float[] pixels = new float[bytes8.length];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (bytes8[i] & 0xff) / 255f;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.salve.model.InputSpec;
 import io.salve.serve.InferenceRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +20,8 @@ import java.util.Base64;
 
 /**
  * Decodes and validates one inference request (a Kafka record value or an HTTP body) into an
- * {@link InferenceRequest} for a model with input shape {@code C x H x W} and {@code numClasses} classes.
+ * {@link InferenceRequest} for a model with input {@code C x H x W} ({@link InputSpec}) and {@code numClasses}
+ * classes.
  *
  * <p>Request JSON ({@code schemas/request.schema.json}):
  * <pre>{@code
@@ -29,9 +31,9 @@ import java.util.Base64;
  * }</pre>
  * {@code id} is required. The input is exactly one of {@code tensor} (dtype {@code uint8}: bytes scaled by 1/255;
  * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
- * (converted to grey or RGB for C = 1 or 3 and resized bilinearly to H x W, as {@link io.salve.data.ImageFolder}
- * does for training images). {@code label} (optional) is a class index; {@code model} (optional) must name the
- * served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
+ * (any size, grey or colour: converted to grey or RGB for C = 1 or 3 and resized by the bundle's policy, squash or
+ * shorter-side-crop, through {@link InputSpec#pixels} as the offline commands do). {@code label} (optional) is a
+ * class index; {@code model} (optional) must name the served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
  * decoded by {@link TensorDecoder} and {@link ImageDecoder}.
  *
  * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
@@ -50,33 +52,37 @@ public final class RequestCodec {
             .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    private final InputSpec input;
     private final int[] shape;
     private final int numClasses;
     private final int maxBytes;
     private final String model;
 
     /**
-     * @param shape      the model's input shape {@code [C, H, W]} (C = 1 or 3 when images are to be accepted)
+     * @param input      the bundle's input: its shape {@code [C, H, W]} for tensors, and for images also its resize
+     *                   policy (C = 1 or 3 when images are to be accepted)
      * @param numClasses number of classes (labels must lie in {@code [0, numClasses)})
      * @param maxBytes   larger payloads are rejected with {@code TOO_LARGE} before parsing
      */
-    public RequestCodec(int[] shape, int numClasses, int maxBytes) {
-        this(shape, numClasses, maxBytes, null);
+    public RequestCodec(InputSpec input, int numClasses, int maxBytes) {
+        this(input, numClasses, maxBytes, null);
     }
 
     /**
      * @param model the served model's name: a request naming another model is refused with {@code UNKNOWN_MODEL}
      *              rather than answered by the wrong model (null: accept any name)
      */
-    public RequestCodec(int[] shape, int numClasses, int maxBytes, String model) {
-        if (shape == null || shape.length != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0) {
+    public RequestCodec(InputSpec input, int numClasses, int maxBytes, String model) {
+        int[] shape = {input.channels(), input.height(), input.width()};
+        if (shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0) {
             throw new IllegalArgumentException("input shape must be [C, H, W] with positive sizes, got "
                     + Arrays.toString(shape));
         }
         if (numClasses <= 0 || maxBytes <= 0) {
             throw new IllegalArgumentException("numClasses and maxBytes must be positive");
         }
-        this.shape = shape.clone();
+        this.input = input;
+        this.shape = shape;
         this.numClasses = numClasses;
         this.maxBytes = maxBytes;
         this.model = model;
@@ -203,13 +209,13 @@ public final class RequestCodec {
         if (!node.isTextual()) {
             throw new BadRequest("BAD_FIELD", "\"image\" must be a base64 string of a PNG or JPEG file", id);
         }
-        if (!ImageDecoder.supports(shape)) {
+        if (!ImageDecoder.supports(input)) {
             throw new BadRequest("BAD_FIELD", "this model takes " + shape[0] + "-channel input: send a \"tensor\"",
                     id);
         }
         byte[] file = JsonFields.base64(node.textValue(), "image", id);
         try {
-            return ImageDecoder.decode(file, shape);
+            return ImageDecoder.decode(file, input);
         } catch (BadRequest e) {
             throw new BadRequest(e.code(), e.getMessage(), id);   // the decoder knows files, not requests
         }

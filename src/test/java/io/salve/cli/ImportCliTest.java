@@ -39,15 +39,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  * no torch is needed here): both formats and both output forms, the logits PyTorch gave, every refusal, and the
  * imported bundle going through {@code salve sae}.
  */
-class ImportCliTest {
+public class ImportCliTest {
 
-    static final Path FIXTURES = Path.of("src/test/resources/import");
+    public static final Path FIXTURES = Path.of("src/test/resources/import");
 
     @TempDir
     Path work;
 
     /** The fixture's import command for {@code backbone}; {@code extra} option-value pairs add or replace options. */
-    static String[] importArgs(Path out, String backbone, String... extra) {
+    public static String[] importArgs(Path out, String backbone, String... extra) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("--backbone", FIXTURES.resolve(backbone).toString());
         options.put("--input-shape", "3,31,27");
@@ -267,7 +267,7 @@ class ImportCliTest {
     }
 
     /** An image folder of the fixture's classes at other sizes, colour and grey: resized and converted per the bundle. */
-    static Path imageFolder(Path dir) throws Exception {
+    public static Path imageFolder(Path dir) throws Exception {
         Random random = new Random(3);
         for (String name : List.of("ant", "bee", "cat", "dog")) {
             Files.createDirectories(dir.resolve(name));

@@ -88,7 +88,7 @@ abstract class ApiTest {
         catalog = JSON.readTree(bundle.file("catalog.json").toFile());
         data = Discovery.dataOf(bundle, null);
         testImages = DataSources.load(data.name(), data.dir(), false);
-        codec = new RequestCodec(new int[] {1, 28, 28}, head.numClasses(), 1 << 20, model);
+        codec = new RequestCodec(bundle.inputSpec(), head.numClasses(), 1 << 20, model);
         openApi = JSON.readTree(OperatorApi.class.getResourceAsStream("/openapi/operator-api.json"));
     };
 

@@ -5,7 +5,9 @@ import io.salve.app.DevBrokerSettings;
 import io.salve.core.SalveException;
 import io.salve.data.FashionMnist;
 import io.salve.data.ImageSet;
+import io.salve.data.Resize;
 import io.salve.devbroker.EmbeddedKafka;
+import io.salve.model.InputSpec;
 import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.InferenceService;
@@ -57,7 +59,8 @@ class RequestStreamTest {
 
     private static final int[] SHAPE = {1, 28, 28};
     private static final int MAX_BYTES = 16 * 1024;
-    private static final RequestCodec CODEC = new RequestCodec(SHAPE, 10, MAX_BYTES);
+    private static final RequestCodec CODEC = new RequestCodec(new InputSpec(1, 28, 28, new float[] {0},
+            new float[] {1}, Resize.SQUASH), 10, MAX_BYTES);
     private static final Executor LATER = CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS);
 
     @TempDir

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.SalveException;
+import io.salve.data.Resize;
+import io.salve.model.InputSpec;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.InferenceService;
 import io.salve.wire.RequestCodec;
@@ -51,7 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RequestStreamWithoutBrokerTest {
 
     private static final int[] SHAPE = {1, 2, 2};
-    private static final RequestCodec CODEC = new RequestCodec(SHAPE, 10, 4096);
+    private static final RequestCodec CODEC = new RequestCodec(new InputSpec(1, 2, 2, new float[] {0},
+            new float[] {1}, Resize.SQUASH), 10, 4096);
     private static final Duration TIMEOUT = Duration.ofMillis(300);
     private static final KafkaConfig CFG = KafkaConfig.from(ConfigFactory.defaultReference().resolve())
             .withTopics(new KafkaConfig.TopicNames("requests", "results", "telemetry", "diagnostics", "dead-letter"))

@@ -1,19 +1,22 @@
 package io.salve.wire;
 
-import io.salve.data.ImageFolder;
-import io.salve.data.ImageSet;
+import io.salve.data.Resize;
+import io.salve.model.InputSpec;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,20 +25,60 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ImageDecoderTest {
 
-    private static final int[] GREY = {1, 28, 28};
+    private static final InputSpec GREY = spec(1, 28, 28, Resize.SQUASH);
+    private static final Path IMAGES = Path.of("src/test/resources/import/images");
+
+    /** An input of this shape and policy, normalised as (pixel / 255 - 0.5) / 0.25. */
+    static InputSpec spec(int channels, int height, int width, Resize resize) {
+        return new InputSpec(channels, height, width, new float[] {0.5f}, new float[] {0.25f}, resize);
+    }
+
+    /**
+     * The committed RGB, odd-sized and grey images (and a gradient with transparency) give exactly InputSpec's
+     * pixels, the ones {@code salve sae} and {@code features} feed the backbone, under either resize policy.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"rgb-0.png", "odd-45x38.png", "grey-17x60.png"})
+    void decodesExactlyAsInputSpecPreparesImages(String name) throws Exception {
+        byte[] file = Files.readAllBytes(IMAGES.resolve(name));
+        for (Resize resize : Resize.values()) {
+            for (InputSpec spec : List.of(spec(3, 31, 27, resize), spec(1, 28, 28, resize), spec(3, 16, 20, resize))) {
+                assertPixels(spec.pixels(ImageIO.read(IMAGES.resolve(name).toFile())), ImageDecoder.decode(file, spec));
+            }
+        }
+        InputSpec rgb = spec(3, 16, 20, Resize.SQUASH);
+        assertPixels(rgb.pixels(ImageIO.read(new ByteArrayInputStream(gradient("png")))),
+                ImageDecoder.decode(gradient("png"), rgb));
+    }
 
     @Test
-    void decodesExactlyAsImageFolderPreparesTrainingImages(@TempDir Path dir) throws Exception {
-        byte[] png = gradient("png");
-        Files.createDirectories(dir.resolve("cls"));
-        Files.write(dir.resolve("cls/a.png"), png);
-        for (int[] shape : new int[][] {GREY, {3, 16, 20}}) {
-            ImageSet expected = ImageFolder.load(dir, shape[0], shape[1], shape[2]);
-            float[] pixels = ImageDecoder.decode(png, shape);
-            assertEquals(expected.imageSize(), pixels.length);
-            for (int i = 0; i < pixels.length; i++) {
-                assertEquals((expected.pixels()[i] & 0xff) / 255f, pixels[i], 0f, "pixel " + i);
-            }
+    void theResizePolicyDecidesWhatAnOddSizedImageBecomes() throws Exception {
+        byte[] odd = Files.readAllBytes(IMAGES.resolve("odd-45x38.png"));
+        float[] squash = ImageDecoder.decode(odd, spec(3, 31, 27, Resize.SQUASH));
+        float[] crop = ImageDecoder.decode(odd, spec(3, 31, 27, Resize.SHORTER_SIDE_CROP));
+        assertEquals(3 * 31 * 27, squash.length);
+        assertEquals(squash.length, crop.length);
+        assertFalse(Arrays.equals(squash, crop), "squash and crop give different pixels");
+    }
+
+    @Test
+    void greyBecomesRgbByRepeatingIt() throws Exception {
+        float[] rgb = ImageDecoder.decode(Files.readAllBytes(IMAGES.resolve("grey-17x60.png")),
+                spec(3, 31, 27, Resize.SHORTER_SIDE_CROP));
+        int plane = 31 * 27;
+        boolean varies = false;
+        for (int i = 0; i < plane; i++) {
+            assertEquals(rgb[i], rgb[plane + i], 0f, "green = red at " + i);
+            assertEquals(rgb[i], rgb[2 * plane + i], 0f, "blue = red at " + i);
+            varies |= rgb[i] != rgb[0];
+        }
+        assertTrue(varies, "not a flat image");
+    }
+
+    private static void assertPixels(byte[] expected, float[] pixels) {
+        assertEquals(expected.length, pixels.length);
+        for (int i = 0; i < pixels.length; i++) {
+            assertEquals((expected[i] & 0xff) / 255f, pixels[i], 0f, "pixel " + i);
         }
     }
 
@@ -71,9 +114,10 @@ class ImageDecoderTest {
 
     @Test
     void givesGreyOrRgbInputOnly() throws IOException {
-        assertTrue(ImageDecoder.supports(GREY) && ImageDecoder.supports(new int[] {3, 28, 28}));
-        assertFalse(ImageDecoder.supports(new int[] {4, 28, 28}));
-        assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(gradient("png"), new int[] {4, 8, 8}));
+        assertTrue(ImageDecoder.supports(GREY) && ImageDecoder.supports(spec(3, 28, 28, Resize.SQUASH)));
+        InputSpec four = spec(4, 8, 8, Resize.SQUASH);
+        assertFalse(ImageDecoder.supports(four));
+        assertThrows(IllegalArgumentException.class, () -> ImageDecoder.decode(gradient("png"), four));
     }
 
     private static RequestCodec.BadRequest reject(byte[] file) {

@@ -1,11 +1,16 @@
 package io.salve.wire;
 
+import io.salve.data.Resize;
 import io.salve.kafka.JsonSchemas;
+import io.salve.model.InputSpec;
 import io.salve.serve.InferenceRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,7 +23,8 @@ class RequestCodecTest {
 
     private static final int[] SHAPE = {1, 28, 28};
     private static final int N = 28 * 28;
-    private final RequestCodec codec = new RequestCodec(SHAPE, 10, 64 * 1024);
+    private static final InputSpec GREY = ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH);
+    private final RequestCodec codec = new RequestCodec(GREY, 10, 64 * 1024);
 
     // ------------------------------------------------------------------------------------------------ good input
 
@@ -71,8 +77,32 @@ class RequestCodecTest {
         byte[] json = RequestCodec.encodeImage("img", png, 3);
         JsonSchemas.REQUEST.assertValid(json);
         InferenceRequest r = codec.decode(json, 0);
-        assertArrayEquals(ImageDecoder.decode(png, SHAPE), r.pixels(), 0f);
+        assertArrayEquals(ImageDecoder.decode(png, GREY), r.pixels(), 0f);
         assertEquals(3, r.label());
+    }
+
+    /** An RGB bundle that crops: an odd-sized image becomes exactly its InputSpec's pixels; a tensor must be C x H x W. */
+    @Test
+    void anRgbModelTakesImagesOfAnySizeButTensorsOfItsShapeOnly() throws Exception {
+        InputSpec rgb = ImageDecoderTest.spec(3, 31, 27, Resize.SHORTER_SIDE_CROP);
+        RequestCodec codec = new RequestCodec(rgb, 4, 1 << 20);
+        Path file = Path.of("src/test/resources/import/images/odd-45x38.png");
+        InferenceRequest r = codec.decode(RequestCodec.encodeImage("odd", Files.readAllBytes(file), 2), 0);
+        byte[] expected = rgb.pixels(ImageIO.read(file.toFile()));
+        assertEquals(expected.length, r.pixels().length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals((expected[i] & 0xff) / 255f, r.pixels()[i], 0f, "pixel " + i);
+        }
+        int[] shape = {3, 31, 27};
+        byte[] pixels = randomBytes(3 * 31 * 27, 5);
+        assertEquals((pixels[100] & 0xff) / 255f,
+                codec.decode(RequestCodec.encodeUint8("t", shape, pixels, 0, null), 0).pixels()[100], 0f);
+        for (int[] wrong : new int[][] {{3, 27, 31}, {1, 31, 27}, {3, 31, 28}}) {
+            RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class, () -> codec.decode(
+                    RequestCodec.encodeUint8("w", wrong, new byte[wrong[0] * wrong[1] * wrong[2]], 0, null), 0));
+            assertEquals("BAD_SHAPE", e.code());
+            assertEquals("w", e.id());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ bad input
@@ -172,7 +202,7 @@ class RequestCodecTest {
 
     @Test
     void imageNeedsOneOrThreeChannels() throws IOException {
-        RequestCodec four = new RequestCodec(new int[] {4, 28, 28}, 10, 1 << 20);
+        RequestCodec four = new RequestCodec(ImageDecoderTest.spec(4, 28, 28, Resize.SQUASH), 10, 1 << 20);
         byte[] png = ImageDecoderTest.gradient("png");
         RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class,
                 () -> four.decode(RequestCodec.encodeImage("x", png, null), 0));
@@ -230,7 +260,7 @@ class RequestCodecTest {
 
     @Test
     void aRequestForAnotherModelIsRefused() throws Exception {
-        RequestCodec demo = new RequestCodec(SHAPE, 10, 64 * 1024, "demo");
+        RequestCodec demo = new RequestCodec(GREY, 10, 64 * 1024, "demo");
         byte[] pixels = new byte[28 * 28];
         String ok = new String(RequestCodec.encodeUint8("m1", SHAPE, pixels, 0, null), StandardCharsets.UTF_8);
         assertEquals("m1", demo.decode(ok.replaceFirst("\\{", "{\"model\":\"demo\",").getBytes(StandardCharsets.UTF_8), 0).id());

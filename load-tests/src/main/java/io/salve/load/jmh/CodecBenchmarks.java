@@ -1,5 +1,7 @@
 package io.salve.load.jmh;
 
+import io.salve.data.Resize;
+import io.salve.model.InputSpec;
 import io.salve.serve.InferenceResult;
 import io.salve.wire.RequestCodec;
 import io.salve.wire.ResultCodec;
@@ -35,7 +37,8 @@ public class CodecBenchmarks {
     @Setup
     public void setUp() {
         int[] shape = {1, 28, 28};
-        codec = new RequestCodec(shape, 10, 1 << 20);
+        codec = new RequestCodec(new InputSpec(1, 28, 28, new float[] {0}, new float[] {1}, Resize.SQUASH), 10,
+                1 << 20);
         byte[] pixels = new byte[28 * 28];
         new Random(1).nextBytes(pixels);
         request = RequestCodec.encodeUint8("lt-bench-1", shape, pixels, 0, 9);
