@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code restart}: SIGTERM to the service's process group (as Ctrl-C does), then a start on the same data:
  *       nothing answered before the stop may be answered again.</li>
- *   <li>{@code kill9}: {@code kill -9} of the service's JVM, then a start: every id answered at least once.</li>
+ *   <li>{@code kill9}: {@code kill -9} of the service's JVM, then a start: every id answered at least once, and the
+ *       edit history (one edit applied before the fault) the same after the restart.</li>
  *   <li>{@code broker}: the service on a {@code bin/salve broker} that is stopped for {@link #OUTAGE} and started
  *       again on its data: not ready meanwhile, then answering again by itself, nothing lost.</li>
  * </ul>
@@ -56,6 +57,7 @@ final class Chaos {
     private final Path root;
     private final Path results;
     private final Map<String, String> env;
+    private final String token;
     private final String javaOpts;
     private final Duration startTimeout;
     private final Duration drain;
@@ -64,11 +66,12 @@ final class Chaos {
     private final String resultsTopic;
     private final PrintStream progress;
 
-    Chaos(Path root, Path results, Map<String, String> env, String javaOpts, Duration startTimeout, Duration drain,
+    Chaos(Path root, Path results, Map<String, String> env, String token, String javaOpts, Duration startTimeout, Duration drain,
           ImageSet images, String requestsTopic, String resultsTopic, PrintStream progress) {
         this.root = root;
         this.results = results;
         this.env = env;
+        this.token = token;
         this.javaOpts = javaOpts;
         this.startTimeout = startTimeout;
         this.drain = drain;
@@ -80,7 +83,6 @@ final class Chaos {
 
     FaultReport run(Fault fault, double rate, Duration load) throws Exception {
         Path log = results.resolve("chaos-" + fault + "-service.log");
-        Files.deleteIfExists(log);
         progress.printf("chaos %s: %.0f req/s for %d s, the fault after %d s%n", fault, rate, load.toSeconds(),
                 FAULT_AFTER.toSeconds());
         return fault == Fault.broker ? brokerOutage(rate, load, log) : serviceFault(fault, rate, load, log);
@@ -90,6 +92,8 @@ final class Chaos {
         try (LocalService service = LocalService.start(root, env, javaOpts, log, startTimeout, progress);
              LoadGenerator generator = new LoadGenerator(service.bootstrap(), requestsTopic, resultsTopic,
                      images, progress)) {
+            EditClient edits = new EditClient(service.http(), token);
+            String history = fault == Fault.kill9 ? historyWithOneEdit(edits) : null;
             CompletableFuture<Measurement> run = measure(generator, rate, load, fault);
             Bookkeeping book = awaitAnswers(generator, rate);
             if (fault == Fault.restart) {
@@ -100,8 +104,25 @@ final class Chaos {
             progress.printf("chaos %s: stopped; starting again%n", fault);
             book.mark(System.nanoTime());
             long ready = service.startAgain(log);
-            return report(fault.name(), run, book, ready, log, fault == Fault.restart, new ArrayList<>());
+            List<String> problems = new ArrayList<>();
+            EditClient.Outcome after = history != null ? edits.history() : null;
+            if (after != null && (after.status() != 200 || !history.equals(after.problem()))) {
+                problems.add("the edit history differs after the restart (" + after.status() + "): "
+                        + after.problem());
+            }
+            return report(fault.name(), run, book, ready, log, fault == Fault.restart, problems);
         }
+    }
+
+    /** Applies one edit and returns the history then. */
+    private static String historyWithOneEdit(EditClient edits) {
+        EditClient.Outcome applied = edits.apply(12, "projection", "suppress", 1.0);
+        EditClient.Outcome history = edits.history();
+        if (!applied.ok() || history.status() != 200) {
+            throw new IllegalStateException("kill9 needs the edit API: POST /v1/edits answered " + applied.status()
+                    + " (" + applied.problem() + "), GET /v1/edits/history " + history.status());
+        }
+        return history.problem();
     }
 
     private FaultReport brokerOutage(double rate, Duration load, Path log) throws Exception {
@@ -236,11 +257,11 @@ final class Chaos {
         try (Stream<String> lines = Files.lines(log)) {
             List<String> all = lines.filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("ready"))
                     .filter(l -> !l.contains("BearerAuth")).toList();
-            List<String> shown = new ArrayList<>(all.stream().filter(l -> !l.contains(" o.a.k.c."))
+            List<String> shown = new ArrayList<>(all.stream().filter(l -> !retry(l))
                     .map(l -> l.length() > 300 ? l.substring(0, 300) : l).limit(40).toList());
-            long clients = all.stream().filter(l -> l.contains(" o.a.k.c.")).count();
-            if (clients > 0) {
-                shown.add(clients + " warnings of the Kafka clients (o.a.k.c.*: retries, disconnections)");
+            long retries = all.stream().filter(Chaos::retry).count();
+            if (retries > 0) {
+                shown.add(retries + " retry warnings of the Kafka clients (disconnections, produce and commit retries)");
             }
             return shown;
         } catch (IOException e) {
@@ -248,4 +269,7 @@ final class Chaos {
         }
     }
 
+    private static boolean retry(String line) {
+        return line.contains(" o.a.k.c.") || line.contains("Kafka commit is to be retried");
+    }
 }

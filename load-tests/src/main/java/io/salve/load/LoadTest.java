@@ -168,14 +168,14 @@ public final class LoadTest implements Callable<Integer> {
         }
         String startedAt = Instant.now().toString();
         ImageSet images = FashionMnist.test(dataDir != null ? dataDir : FashionMnist.defaultDir());
-        if (scenario == Scenario.chaos) {
-            return chaos(images, startedAt);
-        }
         // Measured before the service under test starts, so the two never share the cores.
         JsonNode bench = scenario == Scenario.ceiling ? runBench() : null;
         if (token == null) {
             token = System.getenv().getOrDefault("SALVE_API_TOKEN", bootstrap == null ? UUID.randomUUID().toString()
                     : null);
+        }
+        if (scenario == Scenario.chaos) {
+            return chaos(images, startedAt);
         }
         RunReport report;
         try (LocalService local = bootstrap == null ? startService() : null;
@@ -210,7 +210,7 @@ public final class LoadTest implements Callable<Integer> {
         }
         double r = rate != null ? rate : 20;
         Duration load = or(duration, Duration.ofSeconds(60));
-        Chaos chaos = new Chaos(root, results, serviceEnv(), javaOpts(), startTimeout, drain, images, requestsTopic,
+        Chaos chaos = new Chaos(root, results, serviceEnv(), token, javaOpts(), startTimeout, drain, images, requestsTopic,
                 resultsTopic, progress);
         List<Chaos.FaultReport> reports = new ArrayList<>();
         for (Chaos.Fault fault : faults != null ? faults : List.of(Chaos.Fault.values())) {

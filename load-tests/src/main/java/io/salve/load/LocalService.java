@@ -68,6 +68,7 @@ final class LocalService implements AutoCloseable {
                     "SALVE_KAFKA_DATA_DIR", workDir.resolve("kafka").toString(),
                     "SALVE_JOURNAL_DIR", workDir.resolve("journal").toString(), "SALVE_JAVA_OPTS", javaOpts));
             progress.printf("starting bin/salve serve (HTTP %d, Kafka %d, log %s) ...%n", http, kafka, log);
+            Files.deleteIfExists(log);   // one log per service; its restarts append to it
             LocalService service = new LocalService(pb, workDir, http, kafka, timeout, progress);
             service.startAgain(log);
             return service;
