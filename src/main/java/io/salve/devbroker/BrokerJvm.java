@@ -2,6 +2,7 @@ package io.salve.devbroker;
 
 import io.salve.core.SalveException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +14,15 @@ import org.apache.kafka.common.Uuid;
 final class BrokerJvm {
 
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /**
+     * The broker runs in a session (and process group) of its own: a signal to the launcher's group (Ctrl-C,
+     * {@code kill -TERM -PGID}, many supervisors) would otherwise stop it at the same moment as the service, before
+     * the service has produced its last results and committed their offsets. The service stops it last, in its
+     * coordinated shutdown, and {@link BrokerMain} ends it when the service dies. Without setsid (not Linux) the
+     * broker stays in the launcher's group.
+     */
+    private static final List<String> OWN_SESSION = Files.isExecutable(Path.of("/usr/bin/setsid"))
+            ? List.of("/usr/bin/setsid") : List.of();
 
     private BrokerJvm() { }
 
@@ -49,7 +59,7 @@ final class BrokerJvm {
      * for as long as this JVM lives: that is how the child notices a parent that died without its hooks.
      */
     static Process start(String classPath, List<String> jvmOptions, Path dataDir, Path propsFile, BrokerLog log) {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(OWN_SESSION);
         cmd.add(JAVA);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-Djava.awt.headless=true", "-cp", classPath, BrokerMain.class.getName(),

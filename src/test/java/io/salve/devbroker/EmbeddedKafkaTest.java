@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +107,24 @@ class EmbeddedKafkaTest {
         BrokerSettings quick = settings(dir).withStartTimeout(Duration.ofMillis(1));
         SalveException e = assertThrows(SalveException.class, () -> EmbeddedKafka.start(quick));
         assertEquals("KAFKA_START_FAILED", e.code());
+    }
+
+    /** Ctrl-C or {@code kill -TERM -PGID} on the service must not reach the broker before the service has drained. */
+    @Test
+    void theBrokerIsOutsideTheCallersProcessGroup(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(settings(dir))) {
+            // The broker is this JVM's only child once the storage is formatted.
+            ProcessHandle broker = ProcessHandle.current().children().filter(ProcessHandle::isAlive).findFirst()
+                    .orElseThrow();
+            assertTrue(kafka.isAlive());
+            assertNotEquals(processGroup(ProcessHandle.current().pid()), processGroup(broker.pid()));
+        }
+    }
+
+    /** The fifth field of /proc/PID/stat (after the command name in parentheses). */
+    private static long processGroup(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
     }
 
     private static boolean listening(String hostPort) {

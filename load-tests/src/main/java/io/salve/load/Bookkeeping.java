@@ -3,7 +3,7 @@ package io.salve.load;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +30,18 @@ final class Bookkeeping {
     private final String prefix;
     private final long startNanos;
     private final ConcurrentHashMap<String, Long> outstanding = new ConcurrentHashMap<>();
-    // Ids already settled, to tell an at-least-once duplicate from a first answer.
-    private final Set<String> settled = ConcurrentHashMap.newKeySet();
+    // Ids already settled, when (first answer; MAX_VALUE for a failed send), to tell an at-least-once duplicate from
+    // a first answer and a duplicate of an answer given before the mark from one given after it.
+    private final ConcurrentHashMap<String, Long> settled = new ConcurrentHashMap<>();
     private final Recorder interval = new Recorder(HIGHEST_MICROS, 3);
     private final Histogram total = new Histogram(HIGHEST_MICROS, 3);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong reanswered = new AtomicLong();
+    private volatile long markNanos = Long.MAX_VALUE;
+    private final AtomicLong firstAnswerSinceMark = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong firstSendNanos = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong lastAnswerNanos = new AtomicLong(Long.MIN_VALUE);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -74,14 +78,21 @@ final class Bookkeeping {
      * a request of this measurement (false for duplicates and for ids never sent).
      */
     boolean answered(String id, long nanos, String errorCode, Long editVersion) {
+        if (nanos >= markNanos) {
+            firstAnswerSinceMark.compareAndSet(Long.MAX_VALUE, nanos);
+        }
         Long sentNanos = outstanding.remove(id);
         if (sentNanos == null) {
-            if (settled.contains(id)) {
+            Long first = settled.get(id);
+            if (first != null) {
                 duplicates.incrementAndGet();
+                if (first < markNanos && nanos >= markNanos) {
+                    reanswered.incrementAndGet();
+                }
             }
             return false;
         }
-        settled.add(id);
+        settled.put(id, nanos);
         answered.incrementAndGet();
         lastAnswerNanos.accumulateAndGet(nanos, Math::max);
         interval.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (nanos - sentNanos) / 1000)));
@@ -100,10 +111,30 @@ final class Bookkeeping {
         if (outstanding.remove(id) == null) {
             return false;
         }
-        settled.add(id);
+        settled.put(id, Long.MAX_VALUE);
         failed.incrementAndGet();
         errors.computeIfAbsent(SEND_FAILED, c -> new LongAdder()).increment();
         return true;
+    }
+
+    /**
+     * Marks a moment of the run (a fault's end, e.g. the service about to start again): from now on
+     * {@link #firstAnswerSinceMark} and {@link #reanswered} refer to it.
+     */
+    void mark(long nanos) {
+        firstAnswerSinceMark.set(Long.MAX_VALUE);
+        markNanos = nanos;
+    }
+
+    /** When the first answer (any, duplicates included) after the mark came; empty while none has. */
+    OptionalLong firstAnswerSinceMark() {
+        long t = firstAnswerSinceMark.get();
+        return t == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    /** Answers after the mark to requests first answered before it: what a restart must not repeat. */
+    long reanswered() {
+        return reanswered.get();
     }
 
     int outstanding() {

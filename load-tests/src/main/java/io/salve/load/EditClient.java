@@ -69,6 +69,11 @@ final class EditClient {
         return new Outcome(outcome.status(), id, null, outcome.status() / 100 == 2 ? null : outcome.problem());
     }
 
+    /** {@code GET /v1/edits/history}: every change, oldest first, as the API's JSON (in {@code problem}). */
+    Outcome history() {
+        return call(request("/v1/edits/history").GET().build());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
         return token == null || token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);

@@ -106,6 +106,11 @@ final class LoadGenerator implements AutoCloseable {
         return book.finish(System.nanoTime());
     }
 
+    /** The bookkeeping of the measurement in progress (null between measurements): a fault injector marks it. */
+    Bookkeeping current() {
+        return current;
+    }
+
     private void send(Bookkeeping book, Load load, Semaphore gate, Duration duration) {
         long start = System.nanoTime();
         long end = start + duration.toNanos();

@@ -33,9 +33,9 @@ import picocli.CommandLine.Parameters;
                         + "the scenario could not run."})
 public final class LoadTest implements Callable<Integer> {
 
-    enum Scenario { steady, ramp, swap, soak, ceiling }
+    enum Scenario { steady, ramp, swap, soak, ceiling, chaos }
 
-    @Parameters(index = "0", description = "steady, ramp, swap, soak or ceiling.")
+    @Parameters(index = "0", description = "steady, ramp, swap, soak, ceiling or chaos.")
     Scenario scenario;
 
     @Option(names = "--bootstrap", description = "Kafka of a running service; default: start `bin/salve serve` on "
@@ -130,6 +130,10 @@ public final class LoadTest implements Callable<Integer> {
                     + "bundle). Default: ${DEFAULT-VALUE}.")
     Duration startTimeout;
 
+    @Option(names = "--faults", split = ",", description = "chaos: the faults, in order: restart, kill9, broker. "
+            + "Default: all.")
+    List<Chaos.Fault> faults;
+
     @Option(names = "--results", description = "Directory of the results; default: load-tests/results.")
     Path results;
 
@@ -170,6 +174,9 @@ public final class LoadTest implements Callable<Integer> {
             token = System.getenv().getOrDefault("SALVE_API_TOKEN", bootstrap == null ? UUID.randomUUID().toString()
                     : null);
         }
+        if (scenario == Scenario.chaos) {
+            return chaos(images, startedAt);
+        }
         RunReport report;
         try (LocalService local = bootstrap == null ? startService() : null;
              LoadGenerator generator = new LoadGenerator(local != null ? local.bootstrap() : bootstrap, requestsTopic,
@@ -185,6 +192,7 @@ public final class LoadTest implements Callable<Integer> {
                 case swap -> swap(generator, startedAt, target, api);
                 case soak -> soak(generator, startedAt, target, local);
                 case ceiling -> ceiling(generator, startedAt, target, bench);
+                case chaos -> throw new IllegalStateException("chaos starts services of its own (above)");
             };
         }
         Path json = ReportWriter.write(results, report);
@@ -192,6 +200,30 @@ public final class LoadTest implements Callable<Integer> {
         Measurement m = report.measurement();
         boolean swapClean = scenario != Scenario.swap || (m.failed() == 0 && report.swap().failedCalls().isEmpty());
         return m.lost() == 0 && swapClean ? 0 : 1;
+    }
+
+    /** Each fault against a service of its own (started here): chaos-latest.json; exit 1 unless all passed. */
+    private int chaos(ImageSet images, String startedAt) throws Exception {
+        if (bootstrap != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "chaos stops and starts services of its "
+                    + "own; it takes no --bootstrap");
+        }
+        double r = rate != null ? rate : 20;
+        Duration load = or(duration, Duration.ofSeconds(60));
+        Chaos chaos = new Chaos(root, results, serviceEnv(), token, javaOpts(), startTimeout, drain, images, requestsTopic,
+                resultsTopic, progress);
+        List<Chaos.FaultReport> reports = new ArrayList<>();
+        for (Chaos.Fault fault : faults != null ? faults : List.of(Chaos.Fault.values())) {
+            reports.add(chaos.run(fault, r, load));
+        }
+        Path json = results.resolve("chaos-latest.json");
+        ReportWriter.JSON.writeValue(json.toFile(), new Chaos.Report("chaos", startedAt, r, load.toSeconds(),
+                reports));
+        reports.forEach(f -> System.out.printf("%s: %s, sent %d, lost %d, re-answered %d, recovery %.1f s%n",
+                f.fault(), f.passed() ? "passed" : "FAILED " + f.problems(), f.sent(), f.lost(), f.reanswered(),
+                f.recoverySeconds()));
+        System.out.println("-> " + json);
+        return reports.stream().allMatch(Chaos.FaultReport::passed) ? 0 : 1;
     }
 
     private RunReport steady(LoadGenerator generator, String startedAt, String target) {

@@ -40,6 +40,26 @@ class BookkeepingTest {
     }
 
     @Test
+    void aMarkSeparatesAnswersBeforeAFaultFromRepeatsAfterIt() {
+        Bookkeeping book = new Bookkeeping("c-", 0);
+        for (int n = 0; n < 3; n++) {
+            book.sent("c-" + n, n * MS);
+        }
+        book.answered("c-0", 10 * MS, null, 0L);
+        book.answered("c-1", 11 * MS, null, 0L);
+        book.mark(20 * MS);   // the restarted service about to start
+        assertTrue(book.firstAnswerSinceMark().isEmpty());
+
+        book.answered("c-1", 30 * MS, null, 0L);   // answered before the stop, again after the restart
+        book.answered("c-2", 31 * MS, null, 0L);   // in flight at the stop: answered once, after
+        book.answered("c-2", 32 * MS, null, 0L);   // a duplicate, but not of an answer from before the stop
+
+        assertEquals(30 * MS, book.firstAnswerSinceMark().getAsLong());
+        assertEquals(1, book.reanswered());
+        assertEquals(2, book.finish(40 * MS).duplicates());
+    }
+
+    @Test
     void percentilesAndThroughput() {
         Bookkeeping book = new Bookkeeping("p-", 0);
         // 1000 requests, one per ms; request n answered (n % 100 + 1) ms later.

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -22,14 +21,7 @@ class SteadyEndToEndTest {
 
     @Test
     void everyRequestIsAnswered() throws Exception {
-        Path root = Path.of(System.getProperty("salve.root")).toAbsolutePath().normalize();
-        Path bundle = dir.resolve("bundle");
-        ProcessBuilder train = new ProcessBuilder(root.resolve("bin/salve").toString(), "train", "--arch", "cnn",
-                "--epochs", "1", "--limit", "2000", "--out", bundle.toString()).directory(root.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("train.log").toFile());
-        train.environment().put("SALVE_THREADS", "1");
-        Process p = train.start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0, Files.readString(dir.resolve("train.log")));
+        Path bundle = SmallBundle.train(dir);
 
         Path results = dir.resolve("results");
         int code = new CommandLine(new LoadTest()).execute("steady", "--rate", "10", "--duration", "5s",
