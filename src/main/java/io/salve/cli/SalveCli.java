@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "SALVE: discover, validate, edit and diagnose the features an image classifier relies on.",
         subcommands = {DemoCommand.class, TrainCommand.class, SaeCommand.class, FeaturesCommand.class,
                 GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
-                AlphaCritCommand.class, ReportCommand.class, ServeCommand.class, BenchCommand.class,
+                AlphaCritCommand.class, ReportCommand.class, StudyCommand.class, ServeCommand.class, BenchCommand.class,
                 BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class SalveCli {
 
