@@ -1,6 +1,7 @@
 package io.salve.app;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.salve.core.Progress;
 import io.salve.http.ServedModel;
 import io.salve.model.Activations;
@@ -23,12 +24,17 @@ final class OperatorModel {
     private OperatorModel() {
     }
 
-    /** Computes (and caches in the bundle) the test activations if missing, and rebuilds a stale catalog. */
+    /**
+     * Computes (and caches in the bundle) the test activations if missing, and rebuilds a stale catalog: older than
+     * the SAE, or written before catalogs recorded selective features.
+     */
     static ServedModel load(Bundle bundle, String name, Discovery.DataRef data) {
         Discovery discovery = new Discovery(Device.cpu(), Progress.NONE);
         Activations heldOut = discovery.activations(bundle, data, "test");
-        if (!isFresh(bundle, bundle.file("catalog.json"))) {
-            LOG.info("the feature catalog of {} is missing or older than its SAE: rebuilding it", bundle.dir());
+        if (!isFresh(bundle, bundle.file("catalog.json"))
+                || !bundle.readJson("catalog.json", JsonNode.class).has("selectivity")) {
+            LOG.info("the feature catalog of {} is missing, older than its SAE or without selective features: "
+                    + "rebuilding it", bundle.dir());
             discovery.catalogFeatures(bundle, data, CATALOG_TOP);
         }
         return ServedModel.of(name, bundle, heldOut);

@@ -1,7 +1,7 @@
 package io.salve.cli;
 
 import io.salve.core.SalveException;
-import io.salve.core.diagnose.TargetAlpha;
+import io.salve.core.diagnose.Suppression;
 import io.salve.core.edit.Direction;
 import io.salve.core.edit.Edit;
 import io.salve.core.edit.EditMethod;
@@ -42,9 +42,17 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "Edit strength, 0 up to salve.edits.max-alpha (see --config).")
     Double alpha;
 
-    @Option(names = "--target-accuracy", description = "Instead of --alpha: the weakest suppression that takes --class "
-            + "to this test accuracy (0..1).")
+    @Option(names = "--target-accuracy", description = "Instead of --alpha: the smallest set of the --class's features "
+            + "(up to --max-features) and the weakest strengths that take it to this test accuracy (0..1).")
     Double targetAccuracy;
+
+    @Option(names = "--max-features", defaultValue = "3", description = "With --target-accuracy: features a "
+            + "suppression may use (1: only the class's selected feature). Default: ${DEFAULT-VALUE}.")
+    int maxFeatures;
+
+    @Option(names = "--tolerance", description = "With --target-accuracy: the largest mean off-target loss allowed, "
+            + "percentage points. Default: none (reach the target, as cheaply as the search finds).")
+    Double tolerance;
 
     @Option(names = "--edit", paramLabel = "FEATURE:METHOD:DIRECTION:ALPHA[:ROWS]",
             description = "An edit, e.g. 12:salve:suppress:4.5 or 7:rank1:enhance:0.5:3,5; repeat to apply several in "
@@ -91,17 +99,31 @@ final class EditCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--target-accuracy needs --class, a suppression and no "
                     + "--alpha");
         }
-        EditTemplate template = target.template(spec, control, d);
-        TargetAlpha t = control.targetAlpha(template, target.cls, targetAccuracy);
-        stdout.printf("alpha %.6g takes %s from %.4f to %.4f test accuracy (goal %.4f); off-target change %+.2f pp%n",
-                t.alpha(), control.classNames().get(target.cls), t.baseline(), t.accuracy(), targetAccuracy,
-                t.offTargetChange());
-        if (!t.reached()) {
-            throw new SalveException("TARGET_UNREACHABLE", "suppressing feature " + template.feature() + " with "
-                    + template.method().id() + " gets " + control.classNames().get(target.cls) + " no lower than "
-                    + t.accuracy() + " (at alpha " + t.alpha() + "); try another --method or --feature");
+        EditTemplate first = target.template(spec, control, d);
+        Suppression.Plan plan = target.feature != null
+                ? new Suppression.Plan(target.cls, List.of(target.feature), first.method(), first.rows(),
+                        targetAccuracy, budget(), 1)
+                : control.plan(target.cls, target.selection(), first.method(), first.rows(), targetAccuracy, budget(),
+                        maxFeatures);
+        Suppression s = control.suppression(plan);
+        for (Edit e : s.edits()) {
+            stdout.printf("feature %d: %s alpha %.6g%n", e.feature(), e.method().id(), e.alpha());
         }
-        return EditSet.of(template.at(t.alpha()));
+        stdout.printf("%d feature(s) take %s from %.4f to %.4f test accuracy (goal %.4f); off-target change %+.2f pp%n",
+                s.edits().size(), control.classNames().get(target.cls), s.baseline(), s.accuracy(), targetAccuracy,
+                s.offTargetChange());
+        if (!s.reached()) {
+            throw new SalveException("TARGET_UNREACHABLE", "suppressing up to " + plan.maxFeatures() + " of features "
+                    + plan.candidates() + " with " + first.method().id() + " gets "
+                    + control.classNames().get(target.cls) + " no lower than " + s.accuracy()
+                    + (tolerance == null ? "" : " within " + tolerance + " pp off-target")
+                    + "; try another --method, --rows class, more --max-features or a --tolerance");
+        }
+        return s.editSet();
+    }
+
+    private double budget() {
+        return tolerance == null ? Double.POSITIVE_INFINITY : tolerance;
     }
 
     /** {@code FEATURE:METHOD:DIRECTION:ALPHA[:ROWS]}, rows comma-separated. */

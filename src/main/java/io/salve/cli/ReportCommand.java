@@ -1,6 +1,8 @@
 package io.salve.cli;
 
+import io.salve.core.FeatureSelection;
 import io.salve.core.edit.EditMethod;
+import io.salve.core.edit.RowScope;
 import io.salve.pipeline.Control;
 import io.salve.pipeline.ControlReport;
 import io.salve.pipeline.ControlReport.Report;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "The paper's control table for a bundle: suppress and enhance each class's dominant feature, "
+        description = "The paper's control table for a bundle: suppress each class through its feature(s), enhance it, "
                 + "suppress the strongest cross-class feature, alpha_crit per class (report/report.{md,json}, PNGs).")
 final class ReportCommand implements Callable<Integer> {
 
@@ -40,16 +42,31 @@ final class ReportCommand implements Callable<Integer> {
             description = "Strength of the enhancement check. Default: ${DEFAULT-VALUE}.")
     double enhanceAlpha;
 
-    @Option(names = "--target-row", description = "Edit only the suppressed class's own head row (class-specific "
-            + "suppression) instead of every row (the paper's per-feature edit).")
+    @Option(names = "--rows", split = ",", defaultValue = "all,class", description = "Head rows a suppression edits, "
+            + "compared side by side: all (the paper's per-feature edit) and/or class (the class's own row). "
+            + "Default: ${DEFAULT-VALUE}.")
+    List<String> rows;
+
+    @Option(names = "--target-row", description = "Same as --rows class (kept from earlier versions).")
     boolean targetRow;
+
+    @Option(names = "--selection", defaultValue = "selective", description = "Which of a class's features come first: "
+            + "selective or dominant (the paper's). Default: ${DEFAULT-VALUE}.")
+    String selection;
+
+    @Option(names = "--max-features", defaultValue = "3", description = "Features one class's suppression may use. "
+            + "Default: ${DEFAULT-VALUE}.")
+    int maxFeatures;
 
     @Override
     public Integer call() throws Exception {
         ControlReport.Settings settings = new ControlReport.Settings(
-                methods.stream().map(EditMethod::parse).distinct().toList(), goal, tolerance, enhanceAlpha, targetRow);
+                methods.stream().map(EditMethod::parse).distinct().toList(), goal, tolerance, enhanceAlpha,
+                FeatureSelection.parse(selection),
+                targetRow ? List.of(RowScope.CLASS) : rows.stream().map(RowScope::parse).distinct().toList(),
+                maxFeatures);
         try (ConsoleProgress progress = new ConsoleProgress()) {
-            Control.Written<Report> w = ControlReport.write(options.control(progress), settings);
+            Control.Written<Report> w = ControlReport.write(options.control(progress), settings, progress);
             spec.commandLine().getOut().printf("wrote %s and %s (%.1f s)%n%n%s", w.json(),
                     w.json().resolveSibling("report.md"), w.report().seconds(),
                     Files.readString(w.json().resolveSibling("report.md")));

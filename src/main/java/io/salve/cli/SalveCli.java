@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "SALVE: discover, validate, edit and diagnose the features an image classifier relies on.",
         subcommands = {DemoCommand.class, TrainCommand.class, ImportCommand.class, SaeCommand.class, FeaturesCommand.class,
                 GradFamCommand.class, MaximizeCommand.class, EditCommand.class, SweepCommand.class,
-                AlphaCritCommand.class, ReportCommand.class, ExportCommand.class, ServeCommand.class, BenchCommand.class,
+                AlphaCritCommand.class, ReportCommand.class, StudyCommand.class, ExportCommand.class,
+                ServeCommand.class, BenchCommand.class,
                 BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class SalveCli {
 

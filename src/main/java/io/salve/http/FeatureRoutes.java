@@ -50,7 +50,7 @@ final class FeatureRoutes extends AllDirectives {
         List<Integer> cross = catalog.crossClassFeatures().stream().filter(c -> c.feature() == l).findFirst()
                 .map(FeatureCatalog.CrossClassFeature::classes).orElse(List.of());
         return new FeatureView(model.name(), catalog.features().get(l), means, cross,
-                "/v1/features/" + l + "/gradfam.png");
+                "/v1/features/" + l + "/gradfam.png", FeatureCatalog.SELECTION.id());
     }
 
     /** A feature index in the path: anything but one of the SAE's features is 404 UNKNOWN_FEATURE. */

@@ -170,6 +170,11 @@ public final class Bundle {
     }
 
     public void writeSae(Sae sae) {
+        writeSae(file("sae.npz"), sae);
+    }
+
+    /** Writes {@code sae} as an {@code sae.npz} anywhere (a study keeps its SAEs beside, never in, the bundle). */
+    public static void writeSae(Path npz, Sae sae) {
         Map<String, Object> arrays = new LinkedHashMap<>();
         arrays.put("E", sae.encoder());
         arrays.put("b_e", sae.encoderBias());
@@ -177,7 +182,7 @@ public final class Bundle {
         arrays.put("b_d", sae.decoderBias());
         // kind ordinal, input scale, k: the scalars numpy readers need to apply the SAE.
         arrays.put("meta", new float[] {sae.kind().ordinal(), sae.inputScale(), sae.k()});
-        Npz.write(file("sae.npz"), arrays);
+        Npz.write(npz, arrays);
     }
 
     /** Cached activations of a split ("train" or "test"), if extracted before. */

@@ -2,13 +2,16 @@ package io.salve.pipeline;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import io.salve.core.FeatureCatalog;
+import io.salve.core.FeatureSelection;
 import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SalveException;
 import io.salve.core.diagnose.AlphaCrit;
 import io.salve.core.diagnose.AlphaFlip;
 import io.salve.core.diagnose.Summary;
+import io.salve.core.diagnose.Suppression;
 import io.salve.core.diagnose.Sweep;
 import io.salve.core.diagnose.TargetAlpha;
 import io.salve.core.edit.Direction;
@@ -64,6 +67,7 @@ public final class Control {
     private final double maxAlpha;
     private Activations test;
     private JsonNode catalog;
+    private FeatureCatalog features;
 
     private Control(Bundle bundle, Discovery discovery, Discovery.DataRef data, double maxAlpha) {
         this.bundle = bundle;
@@ -119,8 +123,25 @@ public final class Control {
 
     /** Class {@code cls}'s dominant feature, from the catalog. */
     public int dominantFeature(int cls) {
+        return feature(cls, FeatureSelection.DOMINANT);
+    }
+
+    /** Class {@code cls}'s feature under {@code selection}, from the catalog. */
+    public int feature(int cls, FeatureSelection selection) {
         checkClass(cls);
-        return catalog().get("classes").get(cls).get("dominantFeature").asInt();
+        return features().classes().get(cls).feature(selection);
+    }
+
+    /** The search plan for suppressing {@code cls} through its features ({@link Suppression.Plan#of}). */
+    public Suppression.Plan plan(int cls, FeatureSelection selection, EditMethod method, List<Integer> rows,
+                                 double goal, double tolerance, int maxFeatures) {
+        checkClass(cls);
+        return Suppression.Plan.of(features(), cls, selection, method, rows, goal, tolerance, maxFeatures);
+    }
+
+    /** The smallest set of features and strengths taking a class to the plan's goal on the test split. */
+    public Suppression suppression(Suppression.Plan plan) {
+        return Suppression.find(head, sae, plan, maxAlpha, test().rows(), test().labels());
     }
 
     /** The class that expresses {@code feature} most strongly (largest {@code |mu_k[l]|}). */
@@ -133,6 +154,19 @@ public final class Control {
 
     public List<FeatureCatalog.CrossClassFeature> crossClassFeatures() {
         return Bundle.JSON.convertValue(catalog().get("crossClassFeatures"), new TypeReference<>() { });
+    }
+
+    /** The catalog as a value; one written before selective features were recorded is stale. */
+    public FeatureCatalog features() {
+        if (features == null) {
+            if (!catalog().has("selectivity")) {
+                throw new SalveException("CATALOG_STALE", bundle.file("catalog.json") + " predates selective "
+                        + "features: run salve features --bundle " + bundle.dir() + " again");
+            }
+            features = Bundle.JSON.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .convertValue(catalog(), FeatureCatalog.class);
+        }
+        return features;
     }
 
     private JsonNode catalog() {

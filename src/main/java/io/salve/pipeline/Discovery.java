@@ -2,6 +2,7 @@ package io.salve.pipeline;
 
 import ai.djl.Device;
 import io.salve.core.FeatureCatalog;
+import io.salve.core.FeatureSelection;
 import io.salve.core.Head;
 import io.salve.core.Progress;
 import io.salve.core.Sae;
@@ -190,10 +191,13 @@ public final class Discovery {
         json.put("split", "test");
         json.put("crossClassRatio", FeatureCatalog.CROSS_CLASS_RATIO);
         json.put("distinctDominantFeatures", catalog.distinctDominantFeatures());
+        json.put("distinctSelectiveFeatures", catalog.distinctFeatures(FeatureSelection.SELECTIVE));
+        json.put("selection", FeatureCatalog.SELECTION.id());
         json.put("classes", catalog.classes());
         json.put("crossClassFeatures", catalog.crossClassFeatures());
         json.put("features", catalog.features());
         json.put("classMeans", catalog.classMeans());
+        json.put("selectivity", catalog.selectivity());
         bundle.writeJson("catalog.json", json);
         Charts.heatmap(bundle.file("catalog-heatmap.png"), "Class-conditional mean latents mu_k",
                 catalog.classMeans(), bundle.metadata().classNames(), "SAE feature");

@@ -65,7 +65,7 @@ class ControlCliTest {
         List<Double> perClass = metrics(bundle).perClassAccuracy();
         cls = IntStream.range(0, perClass.size()).boxed().max((a, b) -> Double.compare(perClass.get(a),
                 perClass.get(b))).orElseThrow();
-        feature = json(bundle.file("catalog.json")).get("classes").get(cls).get("dominantFeature").asInt();
+        feature = json(bundle.file("catalog.json")).get("classes").get(cls).get("selectiveFeature").asInt();
     }
 
     @Test
@@ -132,12 +132,17 @@ class ControlCliTest {
         Bundle edited = Bundle.open(out);
         assertTrue(metrics(edited).perClassAccuracy().get(cls) <= 0.02, metrics(edited).toString());
 
-        JsonNode edits = json(edited.file("edits.json")).get("edits");
-        assertEquals(1, edits.size());
-        Edit edit = Bundle.JSON.treeToValue(edits.get(0), Edit.class);
-        assertEquals(new EditTemplate(feature, EditMethod.SALVE, Direction.SUPPRESS, List.of()), edit.template());
-        assertTrue(run.out().contains(String.format("alpha %.6g", edit.alpha())), run.out());
-        assertHeadsEqual(edit.apply(bundle.head(), bundle.sae()), edited.head());
+        // Up to three of the class's features (--max-features), each printed with its strength, replayable in order.
+        EditSet edits = new EditSet(Arrays.asList(Bundle.JSON.treeToValue(json(edited.file("edits.json")).get("edits"),
+                Edit[].class)));
+        assertTrue(edits.edits().size() >= 1 && edits.edits().size() <= 3, edits.toString());
+        for (Edit edit : edits.edits()) {
+            assertEquals(new EditTemplate(edit.feature(), EditMethod.SALVE, Direction.SUPPRESS, List.of()),
+                    edit.template());
+            assertTrue(run.out().contains(String.format("feature %d: salve alpha %.6g", edit.feature(), edit.alpha())),
+                    run.out());
+        }
+        assertHeadsEqual(edits.apply(bundle.head(), bundle.sae()), edited.head());
         assertTrue(Files.isRegularFile(edited.file("catalog.json")) && edited.hasSae(), "the copy is a whole bundle");
     }
 
@@ -201,23 +206,34 @@ class ControlCliTest {
         for (JsonNode c : classes) {
             int k = c.get("class").asInt();
             assertEquals(catalog.get("classes").get(k).get("dominantFeature").asInt(), c.get("dominantFeature").asInt());
-            for (String method : List.of("salve", "rank1", "projection")) {
-                JsonNode m = c.get("methods").get(method);
-                double alpha = m.get("alpha").asDouble();
-                assertTrue(alpha >= 0 && alpha <= 1000, method + " " + m);
-                assertEquals(m.get("reached").asBoolean(), m.get("targetAccuracy").asDouble() <= 0.05, m.toString());
-                assertTrue(m.has("offTargetChange") && m.has("enhance") && m.has("alphaFlip"), m.toString());
+            assertEquals(catalog.get("classes").get(k).get("selectiveFeature").asInt(), c.get("feature").asInt());
+            for (String scope : List.of("all", "class")) {
+                for (String method : List.of("salve", "rank1", "projection")) {
+                    JsonNode m = c.get("scopes").get(scope).get(method);
+                    assertTrue(m.get("features").size() <= 3 && m.get("features").size() == m.get("alphas").size(),
+                            m.toString());
+                    for (JsonNode alpha : m.get("alphas")) {
+                        assertTrue(alpha.asDouble() > 0 && alpha.asDouble() <= 1000, method + " " + m);
+                    }
+                    if (m.get("reached").asBoolean()) {
+                        assertTrue(m.get("targetAccuracy").asDouble() <= 0.05, m.toString());
+                    }
+                    assertTrue(m.has("offTargetChange") && m.has("enhance") && m.has("alphaFlip"), m.toString());
+                }
             }
         }
-        for (String method : List.of("salve", "rank1", "projection")) {
-            for (JsonNode k : report.get("suppressedClasses").get(method)) {
-                JsonNode m = classes.get(k.asInt()).get("methods").get(method);
-                assertTrue(m.get("reached").asBoolean() && m.get("offTargetChange").asDouble() >= -2, m.toString());
+        for (String scope : List.of("all", "class")) {
+            for (String method : List.of("salve", "rank1", "projection")) {
+                for (JsonNode k : report.get("suppressedClasses").get(scope).get(method)) {
+                    JsonNode m = classes.get(k.asInt()).get("scopes").get(scope).get(method);
+                    assertTrue(m.get("reached").asBoolean() && m.get("offTargetChange").asDouble() >= -2,
+                            m.toString());
+                }
             }
         }
         String md = Files.readString(bundle.file("report/report.md"));
         assertTrue(md.contains(classes.get(cls).get("name").asText()) && md.contains("alpha_flip"), md);
-        for (String png : List.of("suppression-alpha.png", "off-target.png")) {
+        for (String png : List.of("features-all.png", "off-target-all.png", "features-class.png")) {
             image(bundle.file("report/" + png));
         }
         if (report.get("crossClass").isObject()) {
@@ -229,9 +245,9 @@ class ControlCliTest {
     void reportCanSuppressThroughTheTargetRowOnly() throws Exception {
         ok(salve("report", "--bundle", dir(), "--methods", "rank1", "--target-row"));
         JsonNode report = json(bundle.file("report/report.json"));
-        assertTrue(report.get("settings").get("targetRow").asBoolean());
+        assertEquals("[\"CLASS\"]", report.get("settings").get("scopes").toString());
         for (JsonNode c : report.get("classes")) {
-            JsonNode m = c.get("methods").get("rank1");
+            JsonNode m = c.get("scopes").get("class").get("rank1");
             assertEquals(m.get("reached").asBoolean(), m.get("targetAccuracy").asDouble() <= 0.05, m.toString());
         }
         assertTrue(Files.readString(bundle.file("report/report.md")).contains("edited head rows: the class's own"));

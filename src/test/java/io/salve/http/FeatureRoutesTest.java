@@ -47,6 +47,11 @@ class FeatureRoutesTest extends ApiTest {
             assertEquals(catalog.get("classMeans").get(k).get(l).asDouble(), mean.get("mean").asDouble(), 1e-6);
         }
         assertEquals("/v1/features/" + l + "/gradfam.png", body.get("gradFam").asText());
+        // Which per-class feature control uses, and the classes this feature is the selective one of.
+        assertEquals("selective", body.get("selection").asText());
+        int selective = catalog.get("classes").get(0).get("selectiveFeature").asInt();
+        assertTrue(stream(get("/v1/features/" + selective).json().get("feature").get("selectiveFor"))
+                .anyMatch(k -> k.asInt() == 0));
         get("/v1/features/" + sae.latents()).error(404, "UNKNOWN_FEATURE");
         get("/v1/features/-1").error(404, "UNKNOWN_FEATURE");
         get("/v1/features/twelve").error(404, "UNKNOWN_FEATURE");

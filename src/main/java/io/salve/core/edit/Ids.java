@@ -5,17 +5,17 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Lower-case ids for the edit enums, as operators type them. */
-final class Ids {
+/** Lower-case ids for the enums operators type (edit methods, directions, feature selections). */
+public final class Ids {
 
     private Ids() {
     }
 
-    static String of(Enum<?> value) {
+    public static String of(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
     }
 
-    static <E extends Enum<E>> E parse(E[] values, String name, String code, String what) {
+    public static <E extends Enum<E>> E parse(E[] values, String name, String code, String what) {
         for (E value : values) {
             if (value.name().equalsIgnoreCase(name)) {
                 return value;
