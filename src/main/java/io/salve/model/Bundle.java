@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -91,7 +92,8 @@ public final class Bundle {
 
     /** Rebuilds the trained network (backbone parameters and the bundle's head) on {@code device}. */
     public Network loadNetwork(Device device) {
-        Network network = Network.create(architecture(), metadata.classNames().size(), imageShape(), device);
+        Network network = Network.create(architecture(), Objects.requireNonNullElse(metadata.vit(), VitConfig.DEFAULT),
+                metadata.classNames().size(), imageShape(), device);
         try {
             Path params = file("backbone.params");
             if (!Files.isRegularFile(params)) {

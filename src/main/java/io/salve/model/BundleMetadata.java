@@ -9,18 +9,19 @@ import java.util.List;
  * @param inputShape   (channels, height, width) of one image
  * @param mean         pixel mean (of pixel/255) subtracted before the backbone
  * @param std          pixel standard deviation divided out before the backbone
- * @param targetLayer  where the SAE reads activations ("global-avg-pool": the penultimate vector fed to the head)
+ * @param targetLayer  where the SAE reads activations, the penultimate vector fed to the head ("global-avg-pool",
+ *                     or "cls-token" for a ViT: its CLS token after the final norm)
  * @param featureDim   M, the width of that activation
  * @param engine       the DJL engine that runs the backbone
  * @param training     how the backbone was trained (data set, its directory and how many training images were used
  *                     (0 = all), epochs, batch size, seed, learning rate, seconds)
+ * @param vit          a ViT's shape; null for the CNNs
  */
 public record BundleMetadata(int formatVersion, String architecture, List<Integer> inputShape, float mean, float std,
                              List<String> classNames, String targetLayer, int featureDim, String engine,
-                             Training training) {
+                             Training training, VitConfig vit) {
 
     public static final int FORMAT_VERSION = 1;
-    public static final String TARGET_LAYER = "global-avg-pool";
 
     public BundleMetadata {
         inputShape = List.copyOf(inputShape);

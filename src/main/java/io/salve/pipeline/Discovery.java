@@ -12,6 +12,7 @@ import io.salve.data.Batches;
 import io.salve.data.DataSources;
 import io.salve.data.ImageSet;
 import io.salve.model.Activations;
+import io.salve.model.Architecture;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
 import io.salve.model.ClassifierMetrics;
@@ -66,9 +67,10 @@ public final class Discovery {
             double seconds = (System.nanoTime() - start) / 1e9;
             BundleMetadata metadata = new BundleMetadata(BundleMetadata.FORMAT_VERSION, config.architecture().id(),
                     List.of(train.channels(), train.height(), train.width()), meanStd[0], meanStd[1],
-                    train.classNames(), BundleMetadata.TARGET_LAYER, config.architecture().featureDim(), "PyTorch",
+                    train.classNames(), config.architecture().targetLayer(), network.head().dim(), "PyTorch",
                     new BundleMetadata.Training(data.name(), data.dir() == null ? null : data.dir().toString(), data.limit(),
-                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds));
+                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds),
+                    config.architecture() == Architecture.VIT ? config.vit() : null);
             Bundle bundle = Bundle.create(out, metadata);
             bundle.saveNetwork(network);
             int[] predictions = Inference.of(network, metadata, INFERENCE_BATCH).predict(test, progress);

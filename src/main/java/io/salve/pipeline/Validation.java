@@ -172,7 +172,8 @@ public final class Validation {
         }
         try (Network network = bundle.loadNetwork(device); NDManager scope = network.manager().newSubManager()) {
             NDArray images = scope.create(batch, new Shape(samples.size()).addAll(bundle.imageShape()));
-            return GradFam.compute(network.featureMaps(images), GradFam.pooledLatent(sae, feature), test.height(),
+            Network.FeatureMaps maps = network.featureMaps(images);
+            return GradFam.compute(maps.maps(), GradFam.latent(sae, feature, maps.activations()), test.height(),
                     test.width());
         }
     }
