@@ -105,6 +105,9 @@ final class Vit {
             Shape s = maps.getShape();
             NDArray patches = maps.reshape(s.get(0), s.get(1), -1).transpose(0, 2, 1);
             NDArray first = store.getValue(cls, patches.getDevice(), training).repeat(0, s.get(0));
+            // An op's result belongs to its first operand's manager, here the model's: move it to the batch's,
+            // else every later array of the step would outlive the step.
+            first.attach(patches.getManager());
             NDArray tokens = first.concat(patches, 1).add(store.getValue(positions, patches.getDevice(), training));
             return new NDList(tokens);
         }
