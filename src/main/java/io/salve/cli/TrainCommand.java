@@ -25,8 +25,11 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine = new EngineOptions();
 
-    @Option(names = "--arch", defaultValue = "resnet18", description = "resnet18 or cnn. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--arch", defaultValue = "resnet18", description = "resnet18, cnn or vit. Default: ${DEFAULT-VALUE}.")
     String arch;
+
+    @Mixin
+    VitOptions vit = new VitOptions();
 
     @Option(names = "--epochs", defaultValue = "3")
     int epochs;
@@ -50,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TrainConfig config = new TrainConfig(Architecture.parse(arch), epochs, batchSize, learningRate, seed, flip);
+        TrainConfig config = new TrainConfig(Architecture.parse(arch), epochs, batchSize, learningRate, seed, flip, vit.config());
         try (ConsoleProgress progress = new ConsoleProgress()) {
             Bundle bundle = engine.discovery(progress).trainBackbone(data.ref(), config, out);
             ClassifierMetrics m = bundle.readJson("metrics.json", ClassifierMetrics.class);

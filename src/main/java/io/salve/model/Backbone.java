@@ -3,6 +3,7 @@ package io.salve.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
  * What runs a bundle's backbone, built in ({@link Network}) or imported ({@link ImportedBackbone}): a normalised image
@@ -18,14 +19,35 @@ public interface Backbone extends AutoCloseable {
     float[][] activations(float[] images, int count);
 
     /**
-     * The last feature maps ({@code count x M x h x w}, whose spatial mean is {@link #activations}) as an array of
-     * {@code manager}, for Grad-FAM: gradients are taken from the map onwards, so the backbone itself need not be
-     * differentiable. Refused with {@code NOT_DIFFERENTIABLE} by a backbone that returns pooled activations.
+     * The feature maps Grad-FAM reads ({@code count x C x h x w}) as an array of {@code manager}, with how
+     * {@link #activations} follow from them: their global average pool (CNNs, imported feature-map backbones), or a
+     * built-in ViT's last block and CLS token. Gradients are taken from the map onwards, so the backbone itself need
+     * not be differentiable up to it. Refused with {@code NOT_DIFFERENTIABLE} by a backbone that returns pooled
+     * activations.
      */
-    NDArray featureMaps(NDManager manager, float[] images, int count);
+    FeatureMaps featureMaps(NDManager manager, float[] images, int count);
 
     @Override
     void close();
+
+    /**
+     * @param maps        N x C x h x w
+     * @param activations from (a differentiable copy of) {@code maps} to the activations {@code a} (N x M), the rest
+     *                    of the images' forward pass held fixed: a global average pool, or the ViT's last block run
+     *                    with its CLS token as computed
+     */
+    record FeatureMaps(NDArray maps, Function<NDArray, NDArray> activations) {
+
+        /** Maps whose global average pool is the activation. */
+        public static FeatureMaps pooled(NDArray maps) {
+            return new FeatureMaps(maps, FeatureMaps::globalAveragePool);
+        }
+
+        /** N x C x h x w to N x C, the spatial mean (PyTorch reduces over one axis at a time). */
+        public static NDArray globalAveragePool(NDArray maps) {
+            return maps.reshape(maps.getShape().get(0), maps.getShape().get(1), -1).mean(new int[] {2});
+        }
+    }
 
     /** {@code flat} ({@code count x M}, row-major) as {@code count} rows. */
     static float[][] rows(float[] flat, int count) {

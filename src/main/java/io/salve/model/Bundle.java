@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -122,7 +123,8 @@ public final class Bundle {
                     + " backbone, which this command cannot differentiate or retrain; it works on built-in bundles "
                     + "(salve train) only");
         }
-        Network network = Network.create(architecture(), metadata.classNames().size(), imageShape(), device);
+        Network network = Network.create(architecture(), Objects.requireNonNullElse(metadata.vit(), VitConfig.DEFAULT),
+                metadata.classNames().size(), imageShape(), device);
         try {
             Path params = file("backbone.params");
             if (!Files.isRegularFile(params)) {

@@ -14,18 +14,20 @@ import java.util.List;
  * @param std          pixel standard deviation divided out before the backbone, like {@code mean}
  * @param resize       how images of another size become {@code inputShape}: squash or shorter-side-crop (null, as in
  *                     older bundles: squash)
- * @param targetLayer  where the SAE reads activations ("global-avg-pool": the penultimate vector fed to the head)
+ * @param targetLayer  where the SAE reads activations, the penultimate vector fed to the head ("global-avg-pool",
+ *                     or "cls-token" for a ViT: its CLS token after the final norm)
  * @param featureDim   M, the width of that activation
  * @param engine       the DJL engine that runs the backbone
  * @param training     how the backbone was trained (data set, its directory and how many training images were used
  *                     (0 = all), epochs, batch size, seed, learning rate, seconds); null for an imported backbone
  * @param imported     the backbone file of a bundle made by {@code salve import}; null for a built-in backbone
+ * @param vit          a built-in ViT's shape; null for the CNNs, imported backbones and older bundles
  */
 public record BundleMetadata(int formatVersion, String architecture, List<Integer> inputShape,
                              @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Float> mean,
                              @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Float> std,
                              String resize, List<String> classNames, String targetLayer, int featureDim, String engine,
-                             Training training, Imported imported) {
+                             Training training, Imported imported, VitConfig vit) {
 
     public static final int FORMAT_VERSION = 1;
     public static final String TARGET_LAYER = "global-avg-pool";

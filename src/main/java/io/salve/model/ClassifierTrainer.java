@@ -33,7 +33,7 @@ public final class ClassifierTrainer {
                                 Progress progress) {
         Engine.getInstance().setRandomSeed((int) config.seed());
         Shape imageShape = new Shape(data.channels(), data.height(), data.width());
-        Network network = Network.create(config.architecture(), data.numClasses(), imageShape, device);
+        Network network = Network.create(config.architecture(), config.vit(), data.numClasses(), imageShape, device);
         int n = data.count();
         int batchesPerEpoch = Math.max(1, n / config.batchSize());
         Tracker lr = Tracker.cosine().setBaseValue(config.learningRate())

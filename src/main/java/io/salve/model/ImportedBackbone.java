@@ -170,14 +170,14 @@ public final class ImportedBackbone implements Backbone {
 
     /** The map's numbers are copied into {@code manager}: whichever engine ran the backbone, Grad-FAM starts there. */
     @Override
-    public NDArray featureMaps(NDManager manager, float[] images, int count) {
+    public FeatureMaps featureMaps(NDManager manager, float[] images, int count) {
         Forward y = forward(images, count);
         if (output != Output.FEATUREMAP) {
             throw new SalveException("NOT_DIFFERENTIABLE", "this imported backbone returns pooled activations "
                     + "(N x M), which hide the feature map Grad-FAM needs; import its feature-map form instead "
                     + "(everything before the global average pool, see README: Bring your own model)");
         }
-        return manager.create(y.data(), y.shape());
+        return FeatureMaps.pooled(manager.create(y.data(), y.shape()));
     }
 
     private record Forward(float[] data, Shape shape) {

@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import io.salve.core.Head;
 import io.salve.core.SalveException;
@@ -25,24 +24,27 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A classifier split the SALVE way: {@code featureMaps} (the backbone's convolutional part), a global average pool
- * whose output {@code a} (N x M) is the SAE's target layer, and a linear head {@code logits = W a + b}. The head is
- * a separate block so that it can be read out, edited and written back as plain data.
+ * A classifier split the SALVE way: {@code featureMaps} (the backbone up to the maps Grad-FAM reads), a pool (a
+ * global average pool, or the ViT's last block and CLS token) whose output {@code a} (N x M) is the SAE's target
+ * layer, and a linear head {@code logits = W a + b}. The head is a separate block so that it can be read out, edited
+ * and written back as plain data.
  */
 public final class Network implements Backbone {
 
     private final Architecture architecture;
     private final Model model;
     private final Block featureMaps;
+    private final Block pool;
     private final Linear head;
     private final SequentialBlock backbone;
     private final ParameterStore inference;
     private final Shape imageShape;
 
-    private Network(Architecture architecture, int numClasses, Shape imageShape, Device device) {
+    private Network(Architecture architecture, VitConfig vit, int numClasses, Shape imageShape, Device device) {
         this.architecture = architecture;
-        this.featureMaps = architecture.featureMaps();
-        this.backbone = new SequentialBlock().add(featureMaps).add(Pool.globalAvgPool2dBlock());
+        this.featureMaps = architecture.featureMaps(vit);
+        this.pool = architecture.pool(vit);
+        this.backbone = new SequentialBlock().add(featureMaps).add(pool);
         this.head = Linear.builder().setUnits(numClasses).build();
         this.model = Model.newInstance("salve-" + architecture.id(), device, "PyTorch");
         model.setBlock(new SequentialBlock().add(backbone).add(head));
@@ -51,9 +53,15 @@ public final class Network implements Backbone {
         this.imageShape = imageShape;
     }
 
-    /** A freshly initialised network for images of {@code imageShape} = (C, H, W). */
+    /** A freshly initialised network for images of {@code imageShape} = (C, H, W); a ViT of the default shape. */
     public static Network create(Architecture architecture, int numClasses, Shape imageShape, Device device) {
-        return new Network(architecture, numClasses, imageShape, device);
+        return create(architecture, VitConfig.DEFAULT, numClasses, imageShape, device);
+    }
+
+    /** As {@link #create(Architecture, int, Shape, Device)}, a ViT shaped by {@code vit} (the CNNs ignore it). */
+    public static Network create(Architecture architecture, VitConfig vit, int numClasses, Shape imageShape,
+                                 Device device) {
+        return new Network(architecture, vit, numClasses, imageShape, device);
     }
 
     public Architecture architecture() {
@@ -82,13 +90,19 @@ public final class Network implements Backbone {
     }
 
     @Override
-    public NDArray featureMaps(NDManager manager, float[] images, int count) {
+    public FeatureMaps featureMaps(NDManager manager, float[] images, int count) {
         return featureMaps(manager.create(images, new Shape(count).addAll(imageShape)));
     }
 
-    /** Last convolutional feature maps (N x M x h x w); their spatial mean is {@link #activations}. */
-    public NDArray featureMaps(NDArray images) {
-        return featureMaps.forward(inference, new NDList(images), false).singletonOrThrow();
+    /**
+     * The feature maps Grad-FAM reads, inference mode: the last convolutional block's output (their spatial mean is
+     * {@link #activations}), or the patch tokens at the ViT's last block's input, as a grid.
+     */
+    public FeatureMaps featureMaps(NDArray images) {
+        NDList out = featureMaps.forward(inference, new NDList(images), false);
+        NDList context = out.subNDList(1);
+        return new FeatureMaps(out.get(0), maps -> pool.forward(inference, new NDList(maps).addAll(context), false)
+                .singletonOrThrow());
     }
 
     public Head head() {

@@ -8,9 +8,15 @@ import io.salve.core.SalveException;
  *
  * @param learningRate Adam's initial rate, decayed to 1% of it by a cosine schedule over the run
  * @param flip         random horizontal flips (clothes stay clothes when mirrored)
+ * @param vit          the shape of a ViT ({@code architecture} VIT); the CNNs ignore it
  */
 public record TrainConfig(Architecture architecture, int epochs, int batchSize, float learningRate, long seed,
-                          boolean flip) {
+                          boolean flip, VitConfig vit) {
+
+    /** A ViT, if any, of the default shape. */
+    public TrainConfig(Architecture architecture, int epochs, int batchSize, float learningRate, long seed, boolean flip) {
+        this(architecture, epochs, batchSize, learningRate, seed, flip, VitConfig.DEFAULT);
+    }
 
     public TrainConfig {
         if (epochs <= 0) {

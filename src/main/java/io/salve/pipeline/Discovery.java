@@ -15,6 +15,7 @@ import io.salve.data.ImageSet;
 import io.salve.core.SalveException;
 import io.salve.data.Resize;
 import io.salve.model.Activations;
+import io.salve.model.Architecture;
 import io.salve.model.Backbone;
 import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
@@ -81,10 +82,11 @@ public final class Discovery {
             double seconds = (System.nanoTime() - start) / 1e9;
             BundleMetadata metadata = new BundleMetadata(BundleMetadata.FORMAT_VERSION, config.architecture().id(),
                     List.of(train.channels(), train.height(), train.width()), List.of(meanStd[0]), List.of(meanStd[1]),
-                    Resize.SQUASH.id(), train.classNames(), BundleMetadata.TARGET_LAYER,
-                    config.architecture().featureDim(), "PyTorch",
+                    Resize.SQUASH.id(), train.classNames(), config.architecture().targetLayer(), network.head().dim(),
+                    "PyTorch",
                     new BundleMetadata.Training(data.name(), data.dir() == null ? null : data.dir().toString(), data.limit(),
-                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds), null);
+                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds), null,
+                    config.architecture() == Architecture.VIT ? config.vit() : null);
             Bundle bundle = Bundle.create(out, metadata);
             bundle.saveNetwork(network);
             int[] predictions = Inference.of(network, metadata, INFERENCE_BATCH).predict(test, progress);

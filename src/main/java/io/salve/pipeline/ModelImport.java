@@ -187,7 +187,7 @@ public final class ModelImport {
                                 ImportedBackbone.Format format, BundleMetadata.Imported imported) {
         BundleMetadata metadata = new BundleMetadata(BundleMetadata.FORMAT_VERSION, BundleMetadata.IMPORTED,
                 r.inputShape(), floats(spec.mean()), floats(spec.std()), spec.resize().id(), classes,
-                BundleMetadata.TARGET_LAYER, m, format.engine(), null, imported);
+                BundleMetadata.TARGET_LAYER, m, format.engine(), null, imported, null);
         Bundle bundle = Bundle.create(r.out(), metadata);
         copy(r.backbone(), bundle.file(imported.file()));
         if (r.headFrom() != null) {

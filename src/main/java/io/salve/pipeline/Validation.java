@@ -190,8 +190,9 @@ public final class Validation {
         // The map comes from either backbone kind; the gradient from the map onwards runs on the PyTorch engine.
         try (Backbone backbone = bundle.openBackbone(device);
              NDManager scope = NDManager.newBaseManager(device, "PyTorch")) {
-            return GradFam.compute(backbone.featureMaps(scope, batch, samples.size()), GradFam.pooledLatent(sae, feature),
-                    test.height(), test.width());
+            Backbone.FeatureMaps maps = backbone.featureMaps(scope, batch, samples.size());
+            return GradFam.compute(maps.maps(), GradFam.latent(sae, feature, maps.activations()), test.height(),
+                    test.width());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.salve.model.VitConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -27,5 +28,12 @@ class TrainOptionsTest {
         assertEquals("resnet18", c.arch);
         assertEquals(64, c.batchSize);
         assertEquals(0.001f, c.learningRate);
+    }
+
+    @Test
+    void vitShapeDefaultsToTheRecordedDefaultAndEachSizeCanBeSet() {
+        assertEquals(VitConfig.DEFAULT, parse("--out", "x", "--arch", "vit").vit.config());
+        assertEquals(new VitConfig(4, 96, 6, 3, 192), parse("--out", "x", "--arch", "vit", "--patch", "4", "--width", "96",
+                "--depth", "6", "--heads", "3", "--mlp", "192").vit.config());
     }
 }

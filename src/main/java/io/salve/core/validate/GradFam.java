@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * Grad-FAM: Grad-CAM with an SAE latent as the target. For feature maps {@code F} (N x C x h x w) of the last
- * convolutional block and latent {@code z_l = f(F)}:
+ * convolutional block (or a ViT's patch tokens as a grid) and latent {@code z_l = f(F)}:
  *
  * <pre>
  *   beta_c = mean_hw dz_l/dF_c            (per image)
@@ -39,12 +39,12 @@ public final class GradFam {
     }
 
     /**
-     * z_l of the SALVE target layer as a function of the feature maps: their global average pool is the activation
-     * {@code a} the SAE reads.
+     * z_l of the SALVE target layer as a function of the feature maps, given how the activation {@code a} the SAE
+     * reads follows from them (a global average pool for a CNN).
      */
-    public static Function<NDArray, NDArray> pooledLatent(Sae sae, int feature) {
+    public static Function<NDArray, NDArray> latent(Sae sae, int feature, Function<NDArray, NDArray> activations) {
         sae.checkFeature(feature);
-        return maps -> sae.encode(spatial(maps).mean(new int[] {2})).get(new NDIndex(":, {}", feature));
+        return maps -> sae.encode(activations.apply(maps)).get(new NDIndex(":, {}", feature));
     }
 
     /**

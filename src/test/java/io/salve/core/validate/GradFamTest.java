@@ -14,6 +14,7 @@ import io.salve.core.Sae;
 import io.salve.core.SaeKind;
 import io.salve.model.Architecture;
 import io.salve.model.Network;
+import io.salve.model.VitConfig;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class GradFamTest {
 
         GradFam.Result result;
         try (NDManager manager = NDManager.newBaseManager()) {
-            result = GradFam.compute(manager.create(maps, new Shape(N, C, H, W)), GradFam.pooledLatent(sae, l), 12, 16);
+            result = GradFam.compute(manager.create(maps, new Shape(N, C, H, W)), GradFam.latent(sae, l, GradFamTest::globalAveragePool), 12, 16);
         }
 
         for (int n = 0; n < N; n++) {
@@ -67,7 +68,7 @@ class GradFamTest {
             for (int l = 0; l < sae.latents(); l++) {
                 GradFam.Result result;
                 try (NDManager manager = NDManager.newBaseManager()) {
-                    result = GradFam.compute(manager.create(maps, new Shape(N, C, H, W)), GradFam.pooledLatent(sae, l), H, W);
+                    result = GradFam.compute(manager.create(maps, new Shape(N, C, H, W)), GradFam.latent(sae, l, GradFamTest::globalAveragePool), H, W);
                 }
                 for (int n = 0; n < N; n++) {
                     assertEquals(sae.encode(pooled(maps, n))[l], result.latents()[n], 1e-5, sae.kind() + " latent " + l);
@@ -83,14 +84,33 @@ class GradFamTest {
      */
     @Test
     void mapPeaksOnThePatchThatDrivesThePlantedFeature() {
+        Engine.getInstance().setRandomSeed(11);
+        try (Network network = Network.create(Architecture.CNN, 10, new Shape(1, 28, 28), Device.cpu())) {
+            assertPeaksOnPlantedPatches(network);
+        }
+    }
+
+    /**
+     * The same on a ViT: the map is over the last block's input patch tokens (a 7x7 grid for 4-pixel patches), so
+     * the peak lands on the patch only if every token is put back on the grid where its patch is.
+     */
+    @Test
+    void vitMapPeaksOnThePatchThatDrivesThePlantedFeature() {
+        Engine.getInstance().setRandomSeed(11);
+        try (Network network = Network.create(Architecture.VIT, new VitConfig(4, 32, 2, 2, 64), 10,
+                new Shape(1, 28, 28), Device.cpu())) {
+            assertPeaksOnPlantedPatches(network);
+        }
+    }
+
+    private static void assertPeaksOnPlantedPatches(Network network) {
         int size = 28;
         int patch = 8;
         float black = -0.8f;
         float bright = 2f;
-        int[][] corners = {{3, 3}, {3, 17}, {17, 3}, {17, 17}};
-        Engine.getInstance().setRandomSeed(11);
-        try (Network network = Network.create(Architecture.CNN, 10, new Shape(1, size, size), Device.cpu());
-             NDManager manager = network.manager().newSubManager()) {
+        // On the ViT's 4-pixel token grid, so that the patch fills whole tokens.
+        int[][] corners = {{4, 4}, {4, 16}, {16, 4}, {16, 16}};
+        try (NDManager manager = network.manager().newSubManager()) {
             for (int[] corner : corners) {
                 float[] pixels = new float[size * size];
                 Arrays.fill(pixels, black);
@@ -108,7 +128,8 @@ class GradFamTest {
                 }
                 Sae sae = Saes.of(SaeKind.LINEAR, encoder, new float[4], 1f, 0);
 
-                GradFam.Result result = GradFam.compute(network.featureMaps(image), GradFam.pooledLatent(sae, l), size, size);
+                Network.FeatureMaps maps = network.featureMaps(image);
+                GradFam.Result result = GradFam.compute(maps.maps(), GradFam.latent(sae, l, maps.activations()), size, size);
 
                 int[] peak = GradFam.peak(result.maps()[0]);
                 assertTrue(peak[0] >= corner[0] && peak[0] < corner[0] + patch && peak[1] >= corner[1]
@@ -126,6 +147,10 @@ class GradFamTest {
     @Test
     void peakIsTheFirstLargestCell() {
         assertArrayEquals(new int[] {1, 0}, GradFam.peak(new float[][] {{0.1f, 0.2f}, {0.9f, 0.9f}}));
+    }
+
+    private static NDArray globalAveragePool(NDArray maps) {
+        return maps.reshape(maps.getShape().get(0), maps.getShape().get(1), -1).mean(new int[] {2});
     }
 
     private static float[] pooled(float[] maps, int n) {
