@@ -2,9 +2,7 @@ package io.salve.app;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
-import io.salve.core.Head;
 import io.salve.core.Progress;
-import io.salve.core.Sae;
 import io.salve.data.DataSources;
 import io.salve.data.FashionMnist;
 import io.salve.devbroker.EmbeddedKafka;
@@ -22,7 +20,6 @@ import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
-import io.salve.model.Activations;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
@@ -216,20 +213,19 @@ public final class SalveService implements AutoCloseable {
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
                                     InferenceService infer) {
-        RegistryActorClient edits = EditJournal.startRegistry(system, modelName(bundle), bundle.head(), bundle.sae());
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        // Builds the bundle's test activations when missing, which the heads below read.
+        // Head, SAE, catalog and held-out activations read once (the activations built first when missing), for the
+        // registry's validation, the API and every edit version's head.
         Discovery.DataRef data = Discovery.dataOf(bundle, serve.dataDir());
         ServedModel served = OperatorModel.load(bundle, modelName(bundle), data);
+        RegistryActorClient edits = EditJournal.startRegistry(system, served.name(), served.head(), served.sae());
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec, infer,
                 blocking, ApiSettings.from(system.settings().config()));
-        // Read once, not per change. Each head comes with the diagnostics' held-out alpha_flip of every suppression:
-        // up to seconds of work, hence off the actors.
-        Head base = bundle.head();
-        Sae sae = bundle.sae();
-        float[][] heldOut = bundle.cachedActivations("test").map(Activations::rows).orElse(new float[0][]);
-        Function<EditState, ServingHead> heads = state -> ServingHead.of(base, sae, heldOut, state.editSet(),
-                state.version());
+        // Each head comes with the diagnostics' held-out alpha_flip of every suppression: up to seconds of work, hence
+        // off the actors.
+        float[][] heldOut = served.heldOut().rows();
+        Function<EditState, ServingHead> heads = state -> ServingHead.of(served.head(), served.sae(), heldOut,
+                state.editSet(), state.version());
         EditState recovered = edits.current().toCompletableFuture().join();
         if (recovered.version() > 0) {
             ServingHead head = heads.apply(recovered);
