@@ -12,15 +12,31 @@ public final class Batches {
      * of a {@code (to - from) x channels x height x width} float32 tensor.
      */
     public static float[] normalised(ImageSet set, int from, int to, float mean, float std) {
+        return normalised(set, from, to, new float[] {mean}, new float[] {std});
+    }
+
+    /**
+     * The same with one mean and standard deviation per channel ({@code mean[c]}, {@code std[c]}), or one for all
+     * channels (arrays of length 1).
+     */
+    public static float[] normalised(ImageSet set, int from, int to, float[] mean, float[] std) {
         Objects.checkFromToIndex(from, to, set.count());
-        if (!(std > 0)) {
-            throw new IllegalArgumentException("std must be positive, got " + std);
+        if (mean.length != std.length || (mean.length != 1 && mean.length != set.channels())) {
+            throw new IllegalArgumentException("need one mean and std, or one per channel (" + set.channels()
+                    + "), got " + mean.length + " and " + std.length);
         }
+        for (float s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("std must be positive, got " + s);
+            }
+        }
+        int plane = set.height() * set.width();
         int offset = from * set.imageSize();
         float[] out = new float[(to - from) * set.imageSize()];
         byte[] pixels = set.pixels();
         for (int i = 0; i < out.length; i++) {
-            out[i] = ((pixels[offset + i] & 0xff) / 255f - mean) / std;
+            int c = mean.length == 1 ? 0 : (i / plane) % mean.length;
+            out[i] = ((pixels[offset + i] & 0xff) / 255f - mean[c]) / std[c];
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.salve.model;
 
 import io.salve.core.SalveException;
+import io.salve.data.Batches;
 import io.salve.data.ImageFolder;
 import io.salve.data.ImageSet;
 import io.salve.data.Resize;
@@ -49,14 +50,7 @@ public record InputSpec(int channels, int height, int width, float[] mean, float
 
     /** Images {@code [from, to)} of a set of this shape, normalised: the data of a {@code (to - from) x C x H x W} tensor. */
     public float[] normalise(ImageSet set, int from, int to) {
-        Objects.checkFromToIndex(from, to, set.count());
-        byte[] pixels = set.pixels();
-        float[] out = new float[(to - from) * imageSize()];
-        int offset = from * imageSize();
-        for (int i = 0; i < out.length; i++) {
-            out[i] = normalise((pixels[offset + i] & 0xff) / 255f, i);
-        }
-        return out;
+        return Batches.normalised(set, from, to, mean, std);
     }
 
     /** One image of {@code pixel / 255} values (channel-first), normalised into {@code out} at {@code offset}. */

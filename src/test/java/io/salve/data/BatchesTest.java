@@ -32,6 +32,17 @@ class BatchesTest {
     }
 
     @Test
+    void perChannelStatisticsApplyToTheirOwnPlane() {
+        // Image 1 is channel 0 = {204, 255}, channel 1 = {0, 0}; channel 0 by (0.5, 0.25), channel 1 by (0.1, 0.5).
+        float[] batch = Batches.normalised(TINY, 1, 2, new float[] {0.5f, 0.1f}, new float[] {0.25f, 0.5f});
+        assertArrayEquals(new float[] {1.2f, 2f, -0.2f, -0.2f}, batch, 1e-6f);
+        assertThrows(IllegalArgumentException.class,
+                () -> Batches.normalised(TINY, 0, 1, new float[] {0f, 0f, 0f}, new float[] {1f, 1f, 1f}));
+        assertThrows(IllegalArgumentException.class,
+                () -> Batches.normalised(TINY, 0, 1, new float[] {0f, 0f}, new float[] {1f, 0f}));
+    }
+
+    @Test
     void anEmptyRangeGivesAnEmptyBatch() {
         assertEquals(0, Batches.normalised(TINY, 2, 2, 0f, 1f).length);
     }
