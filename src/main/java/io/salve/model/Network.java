@@ -41,6 +41,9 @@ public final class Network implements Backbone {
     private final Shape imageShape;
 
     private Network(Architecture architecture, VitConfig vit, int numClasses, Shape imageShape, Device device) {
+        if (architecture == Architecture.VIT) {
+            vit.checkFits(imageShape.get(1), imageShape.get(2));
+        }
         this.architecture = architecture;
         this.featureMaps = architecture.featureMaps(vit);
         this.pool = architecture.pool(vit);

@@ -24,4 +24,12 @@ public record VitConfig(int patch, int width, int depth, int heads, int mlp) {
             throw new SalveException("BAD_ARGUMENT", "ViT width " + width + " is not a multiple of its " + heads + " heads");
         }
     }
+
+    /** The patch grid must tile the image exactly and be square (the Grad-FAM grid and the positions assume it). */
+    public void checkFits(long height, long width) {
+        if (height != width || height % patch != 0) {
+            throw new SalveException("BAD_ARGUMENT", "ViT patches of " + patch + " pixels do not tile " + height + "x"
+                    + width + " images into a square grid: choose a --patch that divides " + height);
+        }
+    }
 }

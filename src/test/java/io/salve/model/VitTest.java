@@ -2,6 +2,7 @@ package io.salve.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -13,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 import io.salve.core.Maths;
 import io.salve.core.Progress;
+import io.salve.core.SalveException;
 import io.salve.data.Batches;
 import io.salve.data.ImageSet;
 import io.salve.serve.BatchModel;
@@ -49,6 +51,14 @@ class VitTest {
             // The split is exact: the rest of the forward pass from the patch-token grid gives the CLS activation.
             assertArrayEquals(a.toFloatArray(), maps.activations().apply(maps.maps()).toFloatArray(), 1e-5f);
         }
+    }
+
+    @Test
+    void aPatchThatDoesNotTileTheImageIsRefusedBeforeAnythingIsBuilt() {
+        SalveException e = assertThrows(SalveException.class, () -> Network.create(Architecture.VIT,
+                new VitConfig(5, 16, 1, 2, 32), CLASSES, new Shape(1, 28, 28), Device.cpu()));
+        assertEquals("BAD_ARGUMENT", e.code());
+        assertTrue(e.getMessage().contains("--patch"), e.getMessage());
     }
 
     @Test
