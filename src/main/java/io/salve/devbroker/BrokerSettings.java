@@ -33,8 +33,4 @@ public record BrokerSettings(String host, int port, Path dataDir, Duration start
     public BrokerSettings withDataDir(Path newDataDir) {
         return new BrokerSettings(host, port, newDataDir, startTimeout, jvmOptions);
     }
-
-    public BrokerSettings withStartTimeout(Duration newTimeout) {
-        return new BrokerSettings(host, port, dataDir, newTimeout, jvmOptions);
-    }
 }

@@ -104,7 +104,8 @@ class EmbeddedKafkaTest {
 
     @Test
     void timeout(@TempDir Path dir) {
-        BrokerSettings quick = settings(dir).withStartTimeout(Duration.ofMillis(1));
+        BrokerSettings s = settings(dir);
+        BrokerSettings quick = new BrokerSettings(s.host(), s.port(), s.dataDir(), Duration.ofMillis(1), s.jvmOptions());
         SalveException e = assertThrows(SalveException.class, () -> EmbeddedKafka.start(quick));
         assertEquals("KAFKA_START_FAILED", e.code());
     }
