@@ -97,9 +97,10 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
         while (edits.size() < plan.maxFeatures() && !unused.isEmpty()) {
             Step best = null;
             for (int feature : unused) {
-                TargetAlpha t = TargetAlpha.find(current, sae, plan.template(feature), cls, plan.goal(), alphaMax,
-                        acts, labels);
-                Step step = new Step(feature, t, off + t.offTargetChange());
+                TargetAlpha.Profile profile = TargetAlpha.Profile.of(current, sae, plan.template(feature), cls,
+                        alphaMax, acts, labels);
+                TargetAlpha t = profile.reach(plan.goal());
+                Step step = new Step(feature, profile, t, off + t.offTargetChange());
                 if (Double.isNaN(baseline)) {
                     baseline = t.baseline();
                     accuracy = baseline;
@@ -109,7 +110,7 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
                 }
             }
             TargetAlpha kept = best.withinBudget(plan.tolerance()) ? best.target()
-                    : strongestWithinBudget(current, sae, plan, best, off, alphaMax, acts, labels);
+                    : strongestWithinBudget(plan, best, off);
             if (kept == null || kept.alpha() == 0) {
                 break;
             }
@@ -130,16 +131,14 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
      * The strength of the step's feature giving the class its lowest accuracy with the cumulative off-target loss within
      * budget: bisection over the accuracy goal (a looser goal needs a weaker edit); null when no step helps.
      */
-    private static TargetAlpha strongestWithinBudget(Head current, Sae sae, Plan plan, Step step, double off,
-                                                     double alphaMax, float[][] acts, int[] labels) {
-        EditTemplate template = plan.template(step.feature());
+    private static TargetAlpha strongestWithinBudget(Plan plan, Step step, double off) {
         double low = plan.goal();
         double high = step.target().baseline();
         TargetAlpha best = null;
         // Six halvings: the accuracy kept is within 1/64 of the class's current accuracy of the best within budget.
         for (int i = 0; i < 6 && high - low > 1e-4; i++) {
             double mid = (low + high) / 2;
-            TargetAlpha t = TargetAlpha.find(current, sae, template, plan.cls(), mid, alphaMax, acts, labels);
+            TargetAlpha t = step.profile().reach(mid);
             if (t.reached() && off + t.offTargetChange() >= -plan.tolerance()) {
                 best = best == null || t.accuracy() < best.accuracy() ? t : best;
                 high = mid;
@@ -151,8 +150,11 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
                 best.baseline(), best.offTargetChange());
     }
 
-    /** One candidate at its target strength; {@code off} the cumulative off-target change it would leave. */
-    private record Step(int feature, TargetAlpha target, double off) {
+    /**
+     * One candidate at its target strength; {@code off} the cumulative off-target change it would leave; its profile
+     * answers other targets without tracing the samples again.
+     */
+    private record Step(int feature, TargetAlpha.Profile profile, TargetAlpha target, double off) {
 
         boolean withinBudget(double tolerance) {
             return off >= -tolerance;
