@@ -9,6 +9,11 @@ import java.util.List;
 public record EditBody(Integer feature, String method, String direction, Double alpha, List<Integer> rows,
                        String author, String reason) {
 
+    static EditBody of(Edit edit, String author, String reason) {
+        return new EditBody(edit.feature(), edit.method().id(), edit.direction().id(), edit.alpha(), edit.rows(),
+                author, reason);
+    }
+
     Edit edit() {
         if (feature == null || method == null || direction == null || alpha == null) {
             throw new ApiException("BAD_REQUEST", "an edit needs \"feature\", \"method\", \"direction\" and "

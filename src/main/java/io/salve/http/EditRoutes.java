@@ -24,7 +24,8 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * {@code /v1/edits}: the active edits (GET, with the registry version as ETag), apply (POST), replace with a named
- * set (PUT), revert all (DELETE), revert one ({@code DELETE /v1/edits/{id}}), the history, and previews.
+ * set (PUT), revert all (DELETE), revert one ({@code DELETE /v1/edits/{id}}), the history, previews and
+ * plans (both reads: they change nothing).
  *
  * <p>A change sent with {@code If-Match: "<version>"} passes that version to the registry, which refuses the change
  * with 409 VERSION_CONFLICT if it is no longer current: checked and persisted in one step, so two operators holding the
@@ -32,8 +33,8 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 final class EditRoutes extends AllDirectives {
 
-    /** Edit ids share the /v1/edits/ namespace with these two sub-resources. */
-    private static final Pattern EDIT_ID = Pattern.compile("(?!(?:history|preview)$)([^/]+)");
+    /** Edit ids share the /v1/edits/ namespace with these sub-resources. */
+    private static final Pattern EDIT_ID = Pattern.compile("(?!(?:history|preview|plan)$)([^/]+)");
     private static final Pattern VERSION = Pattern.compile("[0-9]{1,18}");
 
     private final String model;
@@ -64,6 +65,9 @@ final class EditRoutes extends AllDirectives {
                         Json.marshaller()))))),
                 path("preview", () -> post(() -> auth.read(() -> bodies.json(EditBody.class, body ->
                         onSuccess(() -> previews.of(body), preview -> complete(StatusCodes.OK, preview,
+                                Json.marshaller())))))),
+                path("plan", () -> post(() -> auth.read(() -> bodies.json(PlanBody.class, body ->
+                        onSuccess(() -> previews.plan(body), plan -> complete(StatusCodes.OK, plan,
                                 Json.marshaller())))))),
                 path(PathMatchers.segment(EDIT_ID), id -> delete(() -> change(expected -> why((author, reason) ->
                         state(() -> edits.revert(id, author, reason, expected))))))));

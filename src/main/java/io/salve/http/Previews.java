@@ -3,15 +3,20 @@ package io.salve.http;
 import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.diagnose.EditPreview;
+import io.salve.core.diagnose.Suppression;
 import io.salve.core.edit.Edit;
 import io.salve.edits.EditRegistryClient;
 import io.salve.model.Activations;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.stream.IntStream;
 
-/** The predicted effect of one more edit on the held-out split, from its logit paths; nothing is applied. */
+/**
+ * What one more edit would do on the held-out split, from its logit paths, and plans that find the edits taking a class
+ * to a target accuracy; nothing is applied.
+ */
 final class Previews {
 
     private final ServedModel model;
@@ -45,6 +50,36 @@ final class Previews {
                             finite(p.accuracyAfter(k)), p.flipped()[k], p.changed()[k])).toList();
             return new PreviewView(model.name(), s.version(), body, "test", test.count(), finite(p.overallBefore()),
                     finite(p.overallAfter()), classes);
+        }, blocking);
+    }
+
+    /**
+     * The fewest of a class's features and the weakest strengths taking it to the body's target on top of the edits
+     * in force now ({@link Suppression#find}), with the set to PUT to apply them.
+     */
+    CompletionStage<PlanView> plan(PlanBody body) {
+        body.validate();
+        int cls = body.cls();
+        if (cls < 0 || cls >= model.classNames().size()) {
+            throw new ApiException("UNKNOWN_CLASS", "class " + cls + " is not one of 0.."
+                    + (model.classNames().size() - 1) + " (" + String.join(", ", model.classNames()) + ")");
+        }
+        Suppression.Plan plan = Suppression.Plan.of(model.catalog(), cls, body.featureSelection(),
+                body.editMethod(), body.rowScope().rows(cls), body.targetAccuracy(), body.tolerance(),
+                body.maxFeatures());
+        Activations test = model.heldOut();
+        return edits.current().thenApplyAsync(s -> {
+            Suppression found = Suppression.find(s.editSet().apply(model.head(), model.sae()), model.sae(), plan,
+                    maxAlpha, test.rows(), test.labels());
+            List<EditBody> added = found.edits().stream().map(e -> EditBody.of(e, body.author(), body.reason()))
+                    .toList();
+            List<EditBody> set = new ArrayList<>(s.active().stream()
+                    .map(a -> EditBody.of(a.edit(), a.author(), a.reason())).toList());
+            set.addAll(added);
+            String name = "suppress-" + model.classNames().get(cls) + "-to-" + body.targetAccuracy();
+            return new PlanView(model.name(), s.version(), cls, model.classNames().get(cls), body.targetAccuracy(),
+                    "test", found.reached(), found.baseline(), found.accuracy(), found.offTargetChange(),
+                    found.features(), added, new SetBody(name, set, body.author(), body.reason()));
         }, blocking);
     }
 

@@ -1,8 +1,11 @@
 package io.salve.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.salve.core.FeatureCatalog;
+import io.salve.core.FeatureSelection;
 import io.salve.core.Head;
 import io.salve.core.diagnose.AlphaFlip;
+import io.salve.core.diagnose.Suppression;
 import io.salve.core.edit.Direction;
 import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.EditPath;
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link EditRoutes}: changes, the history, If-Match and previews, on the real registry. */
+/** {@link EditRoutes}: changes, the history, If-Match, previews and plans, on the real registry. */
 class EditRoutesTest extends ApiTest {
 
     @Test
@@ -174,6 +177,60 @@ class EditRoutesTest extends ApiTest {
         call("POST", "/v1/edits/preview", edit(sae.latents(), "salve", "suppress", 1, null))
                 .error(400, "UNKNOWN_FEATURE");
         call("POST", "/v1/edits/preview", "{\"feature\":").error(400, "BAD_JSON");
+    }
+
+    @Test
+    void planFindsWhatTheSearchFindsAndItsSetAppliesAsPlanned() throws Exception {
+        assertEquals(201, send("POST", "/v1/edits", edit(dominant(2), "rank1", "suppress", 0.5, null)).status());
+        EditState before = edits.current().toCompletableFuture().join();
+        Head served = before.editSet().apply(head, sae);
+        int cls = bestClass();
+        FeatureCatalog features = ServedModel.of(model, bundle, test).catalog();
+        Suppression.Plan plan = Suppression.Plan.of(features, cls, FeatureSelection.SELECTIVE, EditMethod.RANK1,
+                List.of(cls), 0.05, 2.0, 3);
+        Suppression expected = Suppression.find(served, sae, plan, MAX_ALPHA, test.rows(), test.labels());
+
+        Reply reply = send("POST", "/v1/edits/plan", "{\"class\": " + cls + ", \"targetAccuracy\": 0.05, "
+                + "\"method\": \"rank1\", \"rows\": \"class\", \"author\": \"ops\", \"reason\": \"plan\"}");
+        assertEquals(200, reply.status(), reply::toString);
+        JsonNode p = reply.json();
+        assertEquals(before.version(), p.get("baseVersion").asLong(), "nothing applied");
+        assertEquals(before.version(), version());
+        assertEquals(expected.reached(), p.get("reached").asBoolean());
+        assertEquals(expected.features(), stream(p.get("features")).map(JsonNode::asInt).toList());
+        assertEquals(expected.accuracy(), p.get("accuracyAfter").asDouble(), 1e-12);
+        assertEquals(expected.offTargetChange(), p.get("offTargetChange").asDouble(), 1e-9);
+        assertTrue(expected.edits().size() >= 1, "the search keeps at least one step: " + p);
+        for (int i = 0; i < expected.edits().size(); i++) {
+            assertEquals(expected.edits().get(i).alpha(), p.get("edits").get(i).get("alpha").asDouble(), 0);
+            assertEquals(List.of(cls), stream(p.get("edits").get(i).get("rows")).map(JsonNode::asInt).toList());
+        }
+        // The set is the edit in force followed by the plan's; PUT with the plan's base version applies exactly it.
+        JsonNode set = p.get("set");
+        assertEquals(1 + expected.edits().size(), set.get("edits").size());
+        Reply put = send("PUT", "/v1/edits", JSON.writeValueAsString(set), "If-Match",
+                "\"" + p.get("baseVersion").asLong() + "\"");
+        assertEquals(200, put.status(), put::toString);
+        Head after = edits.current().toCompletableFuture().join().editSet().apply(head, sae);
+        int support = 0;
+        int right = 0;
+        for (int n = 0; n < test.count(); n++) {
+            if (test.labels()[n] == cls) {
+                support++;
+                right += after.predict(test.rows()[n]) == cls ? 1 : 0;
+            }
+        }
+        assertEquals(p.get("accuracyAfter").asDouble(), (double) right / support, 1e-12);
+
+        String good = "\"class\": " + cls + ", \"targetAccuracy\": 0.05";
+        send("POST", "/v1/edits/plan", "{" + good + ", \"rows\": \"some\"}").error(400, "UNKNOWN_ROWS");
+        send("POST", "/v1/edits/plan", "{" + good + ", \"selection\": \"loud\"}").error(400, "UNKNOWN_SELECTION");
+        send("POST", "/v1/edits/plan", "{" + good + ", \"method\": \"blur\"}").error(400, "UNKNOWN_METHOD");
+        send("POST", "/v1/edits/plan", "{" + good + ", \"maxFeatures\": 0}").error(400, "BAD_MAX_FEATURES");
+        send("POST", "/v1/edits/plan", "{" + good + ", \"tolerance\": -1}").error(400, "BAD_TOLERANCE");
+        send("POST", "/v1/edits/plan", "{\"class\": 0, \"targetAccuracy\": 1.5}").error(400, "BAD_TARGET");
+        send("POST", "/v1/edits/plan", "{\"class\": 99, \"targetAccuracy\": 0.1}").error(400, "UNKNOWN_CLASS");
+        send("POST", "/v1/edits/plan", "{\"targetAccuracy\": 0.1}").error(400, "BAD_REQUEST");
     }
 
     /** The class the bundle gets most right, so that a drop is unmistakable. */
