@@ -15,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * with the journal it tried.
  */
 public final class EditJournal {
+
+    private static final int PROBE_SECONDS = 2;
 
     private EditJournal() {
     }
@@ -59,7 +62,30 @@ public final class EditJournal {
                 system.scheduler()).toCompletableFuture(), startTimeout, where, "recover the edits of model " + model);
         system.log().info("edit registry {} started on {}: version {}, {} active edit(s)", model, where,
                 recovered.version(), recovered.active().size());
-        return new RegistryActorClient(ref, system, edits.getDuration("ask-timeout"));
+        return new RegistryActorClient(ref, system, edits.getDuration("ask-timeout"),
+                kind(edits).equals("h2") ? RegistryActorClient.JournalProbe.IN_PROCESS
+                        : () -> reachable(database(system.settings().config(), settings.journalPluginId())), where);
+    }
+
+    /** Whether a fresh connection to the database opens and answers within {@link #PROBE_SECONDS}. */
+    static boolean reachable(Config db) {
+        Properties p = new Properties();
+        p.setProperty("user", db.getString("user"));
+        p.setProperty("password", db.getString("password"));
+        // PostgreSQL's driver: bound the TCP connect and the login, or a black-holed host blocks for minutes.
+        p.setProperty("connectTimeout", Integer.toString(PROBE_SECONDS));
+        p.setProperty("loginTimeout", Integer.toString(PROBE_SECONDS));
+        p.setProperty("socketTimeout", Integer.toString(PROBE_SECONDS));
+        try (Connection c = DriverManager.getConnection(db.getString("url"), p)) {
+            return c.isValid(PROBE_SECONDS);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static Config database(Config root, String journalPluginId) {
+        return root.getConfig("pekko-persistence-jdbc.shared-databases."
+                + root.getString(journalPluginId + ".use-shared-db") + ".db");
     }
 
     /** {@code salve.edits.journal}: "h2" or "postgres". */
@@ -98,8 +124,7 @@ public final class EditJournal {
      * uses; a table or index that exists already is left as it is.
      */
     private static void createTables(Config root, String journalPluginId, String kind, String where) {
-        Config db = root.getConfig("pekko-persistence-jdbc.shared-databases."
-                + root.getString(journalPluginId + ".use-shared-db") + ".db");
+        Config db = database(root, journalPluginId);
         String script = "schema/" + kind + "/" + kind + "-create-schema.sql";
         try (InputStream in = EditJournal.class.getClassLoader().getResourceAsStream(script);
              Connection connection = DriverManager.getConnection(db.getString("url"), db.getString("user"),

@@ -1,5 +1,7 @@
 package io.salve.edits;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.typesafe.config.Config;
 import io.salve.core.Head;
 import io.salve.core.Sae;
@@ -19,11 +21,14 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One served model's persisted edit registry: an event-sourced actor (persistence id {@code salve-edits|<model>})
@@ -43,10 +48,20 @@ public final class EditRegistry
     // ---------------------------------------------------------------------------------------------- commands
 
     public sealed interface Command extends CborSerializable
-            permits Change, GetCurrent, GetHistory, Subscribe, Unsubscribe {
+            permits Change, Expiring, GetCurrent, GetHistory, Subscribe, Unsubscribe {
     }
 
+    /**
+     * What a caller tells when it stops waiting for an answer and reports the outcome as unclear (the journal may be
+     * away): a change the registry would only see after the caller has given up.
+     */
+    public static final String UNCLEAR = "its outcome is unclear: read GET /v1/edits and retry with If-Match: "
+            + "\"<version>\" (a change that did persist then answers 409 VERSION_CONFLICT instead of applying twice)";
+
     /** A change; fails with VERSION_CONFLICT when {@code expectedVersion} is given and is not the current version. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+    @JsonSubTypes({@JsonSubTypes.Type(ApplyEdit.class), @JsonSubTypes.Type(RevertEdit.class),
+            @JsonSubTypes.Type(RevertAll.class), @JsonSubTypes.Type(SetEdits.class)})
     public sealed interface Change extends Command permits ApplyEdit, RevertEdit, RevertAll, SetEdits {
 
         OptionalLong expectedVersion();
@@ -87,6 +102,18 @@ public final class EditRegistry
         public SetEdits {
             edits = List.copyOf(edits);
             expectedVersion = orNone(expectedVersion);
+        }
+    }
+
+    /**
+     * A change its caller waits for only until {@code deadline} (epoch milliseconds). Changes queue while the journal
+     * writes or the registry recovers; one that reaches the head of the queue after its caller gave up (and told its
+     * client so) is dropped with REGISTRY_TIMEOUT rather than persisted behind the client's back.
+     */
+    public record Expiring(Change change, long deadline) implements Command {
+
+        public Expiring {
+            Objects.requireNonNull(change, "change");
         }
     }
 
@@ -248,12 +275,18 @@ public final class EditRegistry
     private final Settings settings;
     // Not persisted: actor refs do not outlive the system. Kept across journal-failure restarts (same instance).
     private final Set<ActorRef<EditState>> subscribers = new HashSet<>();
+    // The change being written, if any (the journal takes one at a time; later ones are stashed). A failed write
+    // restarts the registry without answering it: the recovery that follows does, from what the journal holds.
+    private Pending pending;
+
+    private record Pending(long version, ActorRef<ChangeReply> replyTo) {
+    }
 
     private EditRegistry(ActorContext<Command> context, String model, Head head, Sae sae, Settings settings) {
-        // A failed journal write restarts the registry (recovering from the journal) instead of stopping it; the
-        // change that failed gets no answer, so its caller sees REGISTRY_TIMEOUT.
+        // A failed journal write restarts the registry (recovering from the journal) instead of stopping it. The
+        // backoff is capped at 2 s so that changes work again within seconds of the journal's return.
         super(persistenceId(model), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
-                Duration.ofSeconds(10), 0.2));
+                Duration.ofSeconds(2), 0.2));
         this.context = context;
         this.model = model;
         this.head = head;
@@ -298,6 +331,7 @@ public final class EditRegistry
     public CommandHandlerWithReply<Command, Event, State> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Change.class, this::onChange)
+                .onCommand(Expiring.class, this::onExpiring)
                 .onCommand(GetCurrent.class, (state, c) -> Effect().reply(c.replyTo(), state.current()))
                 .onCommand(GetHistory.class, (state, c) -> Effect().reply(c.replyTo(), new History(state.history())))
                 .onCommand(Subscribe.class, this::onSubscribe)
@@ -311,6 +345,47 @@ public final class EditRegistry
     @Override
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent(State::after);
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.class, (state, signal) -> recovered(state))
+                .onSignal(RecoveryFailed.class, (state, signal) -> answerPending(new Rejected("JOURNAL_UNAVAILABLE",
+                        "the journal failed while the change was written and could not be read back: " + UNCLEAR)))
+                .build();
+    }
+
+    /**
+     * After a restart: the change whose write failed is answered from what the journal holds (the write can have
+     * landed although its acknowledgement was lost), and subscribers get the recovered state.
+     */
+    private void recovered(State state) {
+        if (pending == null) {
+            return;
+        }
+        boolean persisted = state.current().version() >= pending.version();
+        answerPending(persisted ? new Changed(state.current()) : new Rejected("JOURNAL_UNAVAILABLE",
+                "the journal failed while the change was written; nothing was persisted (edit version "
+                        + state.current().version() + "); retry when the journal is back"));
+        subscribers.forEach(s -> s.tell(state.current()));
+    }
+
+    private void answerPending(ChangeReply reply) {
+        if (pending != null) {
+            context.getLog().warn("edit registry {}: the change to version {} answered after a journal failure: {}",
+                    model, pending.version(), reply);
+            pending.replyTo().tell(reply);
+            pending = null;
+        }
+    }
+
+    private ReplyEffect<Event, State> onExpiring(State state, Expiring c) {
+        if (System.currentTimeMillis() > c.deadline()) {
+            return Effect().reply(c.change().replyTo(), new Rejected("REGISTRY_TIMEOUT", "the change reached the "
+                    + "registry after its caller stopped waiting; nothing was persisted"));
+        }
+        return onChange(state, c.change());
     }
 
     private ReplyEffect<Event, State> onSubscribe(State state, Subscribe c) {
@@ -327,8 +402,12 @@ public final class EditRegistry
         } catch (SalveException e) {
             return Effect().reply(change.replyTo(), new Rejected(e.code(), e.getMessage()));
         }
+        pending = new Pending(event.version(), change.replyTo());
         return Effect().persist(event)
-                .thenRun(after -> announce(after, event))
+                .thenRun(after -> {
+                    pending = null;
+                    announce(after, event);
+                })
                 .thenReply(change.replyTo(), after -> new Changed(after.current()));
     }
 

@@ -56,7 +56,9 @@ final class ApiErrors extends AllDirectives {
             Map.entry("METHOD_NOT_ALLOWED", StatusCodes.METHOD_NOT_ALLOWED),
             Map.entry("VERSION_CONFLICT", StatusCodes.CONFLICT),
             Map.entry("TOO_LARGE", StatusCodes.PAYLOAD_TOO_LARGE),
-            Map.entry("TIMEOUT", StatusCodes.GATEWAY_TIMEOUT));
+            Map.entry("TIMEOUT", StatusCodes.GATEWAY_TIMEOUT),
+            Map.entry("REGISTRY_TIMEOUT", StatusCodes.GATEWAY_TIMEOUT),
+            Map.entry("JOURNAL_UNAVAILABLE", StatusCodes.SERVICE_UNAVAILABLE));
 
     /** What a 401 asks for. */
     private static final HttpHeader CHALLENGE = WWWAuthenticate.create(HttpChallenge.createOAuth2(BearerAuth.REALM));

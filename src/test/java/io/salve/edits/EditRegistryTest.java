@@ -15,8 +15,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -241,7 +243,7 @@ class EditRegistryTest {
     }
 
     @Test
-    void aFailedJournalWriteRestartsTheRegistryAndKeepsItsSubscribers() {
+    void aFailedJournalWriteIsAnsweredAfterTheRestartAndTheSubscribersAreKept() {
         // Spawned for real (the behaviour test kit stops at the first failure); its own model, so its own journal.
         String spawned = model + "-spawned";
         ActorRef<EditRegistry.Command> ref = TEST_KIT.spawn(EditRegistry.create(spawned, Fixtures.handHead(),
@@ -254,8 +256,9 @@ class EditRegistryTest {
         TestProbe<EditRegistry.ChangeReply> replies = TEST_KIT.createTestProbe();
         ref.tell(new EditRegistry.ApplyEdit(new EditProposal(suppress(0, 1), "ana", ""), OptionalLong.empty(),
                 replies.ref()));
-        replies.expectNoMessage(Duration.ofMillis(300));
-        subscriber.expectNoMessage(Duration.ZERO);
+        // Answered once the registry has recovered and found nothing written; subscribers hear the recovered state.
+        assertEquals("JOURNAL_UNAVAILABLE", code(replies.receiveMessage(Duration.ofSeconds(10))));
+        assertEquals(0, subscriber.receiveMessage().version());
 
         ref.tell(new EditRegistry.ApplyEdit(new EditProposal(suppress(1, 2), "ana", ""), OptionalLong.of(0),
                 replies.ref()));
@@ -284,7 +287,57 @@ class EditRegistryTest {
         var failure = assertThrows(ExecutionException.class, () -> client.revertAll("bo", "", OptionalLong.empty())
                 .toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertEquals("REGISTRY_TIMEOUT", assertInstanceOf(SalveException.class, failure.getCause()).code());
-        silent.expectMessageClass(EditRegistry.RevertAll.class);
+        assertInstanceOf(EditRegistry.RevertAll.class,
+                silent.expectMessageClass(EditRegistry.Expiring.class).change());
+    }
+
+    @Test
+    void aChangeArrivingAfterItsCallersDeadlinePersistsNothing() {
+        applied(suppress(0, 1));
+        var late = change(r -> new EditRegistry.Expiring(new EditRegistry.ApplyEdit(new EditProposal(suppress(1, 2),
+                "ana", ""), OptionalLong.empty(), r), System.currentTimeMillis() - 1));
+        assertEquals("REGISTRY_TIMEOUT", code(late.reply()));
+        assertTrue(late.hasNoEvents());
+        var inTime = change(r -> new EditRegistry.Expiring(new EditRegistry.ApplyEdit(new EditProposal(
+                suppress(1, 2), "ana", ""), OptionalLong.empty(), r), System.currentTimeMillis() + 60_000));
+        assertEquals(2, changed(inTime.reply()).version());
+    }
+
+    @Test
+    void aTimeoutWithTheJournalUnreachableIsJournalUnavailableAndLaterChangesFailFastUntilItIsBack() {
+        TestProbe<EditRegistry.Command> silent = TEST_KIT.createTestProbe();
+        AtomicInteger probes = new AtomicInteger();
+        AtomicBoolean up = new AtomicBoolean(false);
+        RegistryActorClient client = new RegistryActorClient(silent.ref(), TEST_KIT.system(), Duration.ofMillis(100),
+                () -> {
+                    probes.incrementAndGet();
+                    return up.get();
+                }, "the test journal");
+        assertEquals("JOURNAL_UNAVAILABLE", failureCode(client.revertAll("bo", "", OptionalLong.empty())));
+        silent.expectMessageClass(EditRegistry.Expiring.class);
+        assertEquals(1, probes.get());
+
+        // Refused without reaching the registry while the journal stays away.
+        assertEquals("JOURNAL_UNAVAILABLE", failureCode(client.revertAll("bo", "", OptionalLong.empty())));
+        silent.expectNoMessage(Duration.ofMillis(200));
+        assertEquals(2, probes.get());
+
+        up.set(true);
+        var answered = client.revertAll("bo", "", OptionalLong.empty());
+        silent.expectMessageClass(EditRegistry.Expiring.class).change().replyTo()
+                .tell(new EditRegistry.Changed(new EditState(7, List.of(), "")));
+        assertEquals(7, answered.toCompletableFuture().join().version());
+        assertEquals(3, probes.get());
+        // Reachable again: the next change goes straight to the registry, unprobed.
+        client.revertAll("bo", "", OptionalLong.empty());
+        silent.expectMessageClass(EditRegistry.Expiring.class);
+        assertEquals(3, probes.get());
+    }
+
+    private static String failureCode(CompletionStage<EditState> stage) {
+        var failure = assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(10,
+                TimeUnit.SECONDS));
+        return assertInstanceOf(SalveException.class, failure.getCause()).code();
     }
 
     @Test
