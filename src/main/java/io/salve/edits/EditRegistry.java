@@ -51,10 +51,7 @@ public final class EditRegistry
             permits Change, Expiring, GetCurrent, GetHistory, Subscribe, Unsubscribe {
     }
 
-    /**
-     * What a caller tells when it stops waiting for an answer and reports the outcome as unclear (the journal may be
-     * away): a change the registry would only see after the caller has given up.
-     */
+    /** The advice given with a change whose outcome the registry or its client cannot know (the journal went away). */
     public static final String UNCLEAR = "its outcome is unclear: read GET /v1/edits and retry with If-Match: "
             + "\"<version>\" (a change that did persist then answers 409 VERSION_CONFLICT instead of applying twice)";
 

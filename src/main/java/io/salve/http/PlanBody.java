@@ -24,23 +24,15 @@ public record PlanBody(@JsonProperty("class") Integer cls, Double targetAccuracy
         tolerance = tolerance == null ? 2.0 : tolerance;
     }
 
-    /** Checks what the search itself does not: the class is checked against the served model by the caller. */
+    /** The fields the search needs and the API's bound on its cost; {@code Suppression.Plan} checks the values. */
     void validate() {
         if (cls == null || targetAccuracy == null) {
             throw new ApiException("BAD_REQUEST", "a plan needs \"class\" and \"targetAccuracy\" (\"method\", "
                     + "\"rows\", \"selection\", \"maxFeatures\", \"tolerance\", \"author\", \"reason\" are optional)");
         }
-        if (!(targetAccuracy >= 0 && targetAccuracy <= 1)) {
-            throw new ApiException("BAD_TARGET", "\"targetAccuracy\" is the class's accuracy to reach, in [0, 1]; got "
-                    + targetAccuracy);
-        }
-        if (maxFeatures < 1 || maxFeatures > MAX_FEATURES) {
+        if (maxFeatures > MAX_FEATURES) {
             throw new ApiException("BAD_MAX_FEATURES", "\"maxFeatures\" must be 1.." + MAX_FEATURES + "; got "
                     + maxFeatures);
-        }
-        if (!(tolerance >= 0) || tolerance.isInfinite()) {
-            throw new ApiException("BAD_TOLERANCE", "\"tolerance\" is the largest mean off-target loss allowed in "
-                    + "percentage points, finite and >= 0; got " + tolerance);
         }
     }
 

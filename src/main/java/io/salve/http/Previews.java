@@ -60,10 +60,6 @@ final class Previews {
     CompletionStage<PlanView> plan(PlanBody body) {
         body.validate();
         int cls = body.cls();
-        if (cls < 0 || cls >= model.classNames().size()) {
-            throw new ApiException("UNKNOWN_CLASS", "class " + cls + " is not one of 0.."
-                    + (model.classNames().size() - 1) + " (" + String.join(", ", model.classNames()) + ")");
-        }
         Suppression.Plan plan = Suppression.Plan.of(model.catalog(), cls, body.featureSelection(),
                 body.editMethod(), body.rowScope().rows(cls), body.targetAccuracy(), body.tolerance(),
                 body.maxFeatures());

@@ -55,6 +55,14 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
             if (maxFeatures < 1) {
                 throw new SalveException("BAD_MAX_FEATURES", "max features must be at least 1, was " + maxFeatures);
             }
+            // Checked before the search, which would otherwise trace every candidate first.
+            if (!(goal >= 0 && goal <= 1)) {
+                throw new SalveException("BAD_TARGET", "target accuracy must be in [0, 1], was " + goal);
+            }
+            if (!(tolerance >= 0)) {
+                throw new SalveException("BAD_TOLERANCE", "the off-target tolerance is percentage points >= 0, was "
+                        + tolerance);
+            }
         }
 
         /**
@@ -63,6 +71,10 @@ public record Suppression(List<Edit> edits, boolean reached, double accuracy, do
          */
         public static Plan of(FeatureCatalog catalog, int cls, FeatureSelection selection, EditMethod method,
                               List<Integer> rows, double goal, double tolerance, int maxFeatures) {
+            if (cls < 0 || cls >= catalog.classes().size()) {
+                throw new SalveException("UNKNOWN_CLASS", "unknown class " + cls + ": the catalog has classes 0.."
+                        + (catalog.classes().size() - 1));
+            }
             List<Integer> ranking = catalog.ranking(cls, selection);
             return new Plan(cls, ranking.subList(0, Math.min(ranking.size(), Math.max(1, 2 * maxFeatures - 1))),
                     method, rows, goal, tolerance, maxFeatures);

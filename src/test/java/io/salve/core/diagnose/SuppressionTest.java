@@ -2,11 +2,13 @@ package io.salve.core.diagnose;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.salve.core.Head;
 import io.salve.core.Sae;
 import io.salve.core.SaeKind;
+import io.salve.core.SalveException;
 import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.RowScope;
 import java.util.List;
@@ -53,5 +55,21 @@ class SuppressionTest {
         }
         // The class's own row only: class 1's row is untouched.
         assertEquals(HEAD.weight()[1][0], edited.weight()[1][0]);
+    }
+
+    @Test
+    void aPlanOutsideItsBoundsIsRefusedBeforeAnySearchWithItsCode() {
+        List<Integer> rows = RowScope.CLASS.rows(0);
+        assertEquals("BAD_TARGET", assertThrows(SalveException.class, () -> new Suppression.Plan(0, List.of(0),
+                EditMethod.RANK1, rows, 1.5, 2, 1)).code());
+        assertEquals("BAD_TARGET", assertThrows(SalveException.class, () -> new Suppression.Plan(0, List.of(0),
+                EditMethod.RANK1, rows, Double.NaN, 2, 1)).code());
+        assertEquals("BAD_TOLERANCE", assertThrows(SalveException.class, () -> new Suppression.Plan(0, List.of(0),
+                EditMethod.RANK1, rows, 0.05, -1, 1)).code());
+        assertEquals("BAD_MAX_FEATURES", assertThrows(SalveException.class, () -> new Suppression.Plan(0,
+                List.of(0), EditMethod.RANK1, rows, 0.05, 2, 0)).code());
+        // No tolerance at all (the CLI's default) is a plan like any other.
+        assertEquals(Double.POSITIVE_INFINITY, new Suppression.Plan(0, List.of(0), EditMethod.RANK1, rows, 0.05,
+                Double.POSITIVE_INFINITY, 1).tolerance());
     }
 }

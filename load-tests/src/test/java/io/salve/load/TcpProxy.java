@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * restored: a network outage between a client and a server without touching the server. One thread per direction of
  * each connection; meant for a handful of database connections, not for load.
  */
-public final class TcpProxy implements AutoCloseable {
+final class TcpProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final String targetHost;
@@ -30,7 +30,7 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     /** Forwards a free local port to {@code host:port}. */
-    public static TcpProxy to(String host, int port) throws IOException {
+    static TcpProxy to(String host, int port) throws IOException {
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         TcpProxy proxy = new TcpProxy(server, host, port);
         Thread accept = new Thread(proxy::accept, "tcp-proxy-" + server.getLocalPort());
@@ -39,18 +39,18 @@ public final class TcpProxy implements AutoCloseable {
         return proxy;
     }
 
-    public int port() {
+    int port() {
         return server.getLocalPort();
     }
 
     /** Closes every open connection; until {@link #restore}, new ones are closed as they arrive. */
-    public void cut() {
+    void cut() {
         cut = true;
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
     }
 
-    public void restore() {
+    void restore() {
         cut = false;
     }
 
