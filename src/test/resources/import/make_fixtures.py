@@ -5,6 +5,7 @@ style, seeded), exported exactly as the README's recipe exports a torchvision mo
   backbone-pooled.pt / .onnx       N x 3 x H x W -> N x 16 (avgpool output, flattened)
   backbone-featuremap.pt / .onnx   N x 3 x H x W -> N x 16 x h x w (last feature map)
   backbone-fixed-batch.onnx        the pooled form exported without a dynamic batch axis (batch 1 only)
+  backbone-tokens.pt               N x 3 x H x W -> N x 16 x (h*w): a token sequence, neither form (refused)
   full.pt                          the whole classifier (its fc.weight / fc.bias are the head)
   head.npz                         W (4 x 16), b (4)
   classes.txt                      the 4 class names
@@ -57,6 +58,8 @@ def main():
     example = torch.randn(2, 3, H, W)
     torch.jit.trace(pooled, example).save(os.path.join(HERE, "backbone-pooled.pt"))
     torch.jit.trace(featuremap, example).save(os.path.join(HERE, "backbone-featuremap.pt"))
+    tokens = nn.Sequential(featuremap, nn.Flatten(2)).eval()
+    torch.jit.trace(tokens, example).save(os.path.join(HERE, "backbone-tokens.pt"))
     torch.jit.trace(model, example).save(os.path.join(HERE, "full.pt"))
     for name, net in [("backbone-pooled", pooled), ("backbone-featuremap", featuremap)]:
         torch.onnx.export(net, example, os.path.join(HERE, name + ".onnx"), opset_version=13,

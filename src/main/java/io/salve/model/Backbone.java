@@ -27,6 +27,16 @@ public interface Backbone extends AutoCloseable {
      */
     FeatureMaps featureMaps(NDManager manager, float[] images, int count);
 
+    /**
+     * The activations ({@code N x M}) of a normalised image batch made in {@link #manager()}, differentiable with
+     * respect to the images: what activation maximisation follows back to the pixels. Refused with
+     * {@code NOT_DIFFERENTIABLE} by an engine that gives no gradients (ONNX Runtime).
+     */
+    NDArray activations(NDArray images);
+
+    /** Where the images given to {@link #activations(NDArray)} are made. */
+    NDManager manager();
+
     @Override
     void close();
 

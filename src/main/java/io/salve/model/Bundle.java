@@ -102,6 +102,11 @@ public final class Bundle {
 
     /** The backbone, built in or imported, on {@code device}: what every activation comes from. */
     public Backbone openBackbone(Device device) {
+        return openBackbone(device, false);
+    }
+
+    /** As {@link #openBackbone(Device)}; with {@code gradients}, ready for {@link Backbone#activations(ai.djl.ndarray.NDArray)}. */
+    public Backbone openBackbone(Device device, boolean gradients) {
         if (!isImported()) {
             return loadNetwork(device);
         }
@@ -110,7 +115,8 @@ public final class Bundle {
         if (!Files.isRegularFile(file)) {
             throw new SalveException("BUNDLE_INCOMPLETE", dir + " has no " + imported.file());
         }
-        return ImportedBackbone.open(file, ImportedBackbone.Format.parse(imported.format()), imageShape(), device);
+        return ImportedBackbone.open(file, ImportedBackbone.Format.parse(imported.format()), imageShape(), device,
+                gradients);
     }
 
     /**

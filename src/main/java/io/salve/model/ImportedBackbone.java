@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -105,9 +106,23 @@ public final class ImportedBackbone implements Backbone {
         this.inference = new ParameterStore(model.getNDManager(), false);
     }
 
-    /** Loads {@code file} for images of {@code imageShape} = (C, H, W). */
+    /** Loads {@code file} for images of {@code imageShape} = (C, H, W), for inference. */
     public static ImportedBackbone open(Path file, Format format, Shape imageShape, Device device) {
-        return new ImportedBackbone(format, load(file, format, device), imageShape);
+        return open(file, format, imageShape, device, false);
+    }
+
+    /**
+     * As {@link #open(Path, Format, Shape, Device)}; with {@code gradients} a TorchScript module's parameters are
+     * loaded as ordinary tensors, which {@link #activations(NDArray)} can differentiate through (DJL loads inference
+     * tensors otherwise, which autograd refuses to save).
+     */
+    public static ImportedBackbone open(Path file, Format format, Shape imageShape, Device device, boolean gradients) {
+        Model model = load(file, format, device, gradients ? Map.of("trainParam", "true") : Map.of());
+        if (format == Format.TORCHSCRIPT) {
+            // Batch-norm statistics and no dropout whatever mode the file was saved in: DJL leaves it as saved.
+            JniUtils.enableInferenceMode((PtSymbolBlock) model.getBlock());
+        }
+        return new ImportedBackbone(format, model, imageShape);
     }
 
     /** The head as the named parameters {@code layer.weight} (K x M) and {@code layer.bias} (K) of a TorchScript model. */
@@ -178,6 +193,32 @@ public final class ImportedBackbone implements Backbone {
                     + "(everything before the global average pool, see README: Bring your own model)");
         }
         return FeatureMaps.pooled(manager.create(y.data(), y.shape()));
+    }
+
+    /**
+     * TorchScript only: the module runs with autograd on but stays in inference mode (DJL's {@code training} flag
+     * would switch it to training mode, i.e. batch statistics and dropout).
+     */
+    @Override
+    public NDArray activations(NDArray images) {
+        requireGradients();
+        NDArray y = IValueUtils.forward((PtSymbolBlock) model.getBlock(), new NDList(images), true).get(0);
+        return y.getShape().dimension() == 4 ? FeatureMaps.globalAveragePool(y) : y;
+    }
+
+    /** TorchScript only: an ONNX Runtime array has no gradients, nor most operators. */
+    @Override
+    public NDManager manager() {
+        requireGradients();
+        return model.getNDManager();
+    }
+
+    private void requireGradients() {
+        if (format != Format.TORCHSCRIPT) {
+            throw new SalveException("NOT_DIFFERENTIABLE", "ONNX Runtime gives no gradients through the backbone, "
+                    + "which activation maximisation follows back to the image; import the TorchScript export of "
+                    + "the same model (see README: Bring your own model)");
+        }
     }
 
     private record Forward(float[] data, Shape shape) {

@@ -75,11 +75,13 @@ public final class Network implements Backbone {
         return model;
     }
 
+    @Override
     public NDManager manager() {
         return model.getNDManager();
     }
 
     /** Penultimate activations (N x M) of a normalised image batch, inference mode. */
+    @Override
     public NDArray activations(NDArray images) {
         return backbone.forward(inference, new NDList(images), false).singletonOrThrow();
     }

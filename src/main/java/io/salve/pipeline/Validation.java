@@ -20,7 +20,6 @@ import io.salve.model.Bundle;
 import io.salve.model.BundleMetadata;
 import io.salve.model.ImportedBackbone;
 import io.salve.model.InputSpec;
-import io.salve.model.Network;
 import io.salve.viz.ImageGrid;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -143,12 +142,6 @@ public final class Validation {
      * {@code maximize/feature-<l>.png} (enlarged) and {@code maximize/feature-<l>.json}.
      */
     public MaximizeReport maximize(Bundle bundle, int feature, ActivationMaximizer.Settings settings) {
-        if (bundle.isImported()) {
-            throw new SalveException("NOT_DIFFERENTIABLE", "activation maximisation needs gradients with respect to "
-                    + "the input image through the backbone; " + bundle.dir() + " holds an imported "
-                    + bundle.metadata().imported().format() + " backbone, which this product does not differentiate "
-                    + "(built-in bundles only)");
-        }
         Sae sae = bundle.sae();
         checkFeature(sae, feature);
         int polarity = savedEntry(bundle, feature).map(FeatureEntry::polarity).orElse(1);
@@ -156,13 +149,13 @@ public final class Validation {
         Shape shape = bundle.imageShape();
         long start = System.nanoTime();
         ActivationMaximizer.Result result;
-        try (Network network = bundle.loadNetwork(device)) {
+        try (Backbone backbone = bundle.openBackbone(device, true)) {
             Shape perChannel = new Shape(spec.channels(), 1, 1);
-            NDArray mean = network.manager().create(spec.mean(), perChannel);
-            NDArray std = network.manager().create(spec.std(), perChannel);
-            Function<NDArray, NDArray> target = pixels -> sae.encode(network.activations(pixels.sub(mean).div(std)))
+            NDArray mean = backbone.manager().create(spec.mean(), perChannel);
+            NDArray std = backbone.manager().create(spec.std(), perChannel);
+            Function<NDArray, NDArray> target = pixels -> sae.encode(backbone.activations(pixels.sub(mean).div(std)))
                     .get(new NDIndex(":, {}", feature)).mul(polarity);
-            result = ActivationMaximizer.maximize(network.manager(), shape, target, settings, progress);
+            result = ActivationMaximizer.maximize(backbone.manager(), shape, target, settings, progress);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         int channels = (int) shape.get(0);

@@ -242,6 +242,7 @@ public class ImportCliTest {
         assertRefused("CLASS_NAMES_UNREADABLE", importArgs(out, "backbone-pooled.pt", "--class-names",
                 work.resolve("no-such-file.txt").toString()));
         assertRefused("ONNX_FIXED_BATCH", importArgs(out, "backbone-fixed-batch.onnx"));
+        assertRefused("BACKBONE_OUTPUT_SHAPE", importArgs(out, "backbone-tokens.pt"));
         assertRefused("BACKBONE_NOT_FINITE", importArgs(out, "backbone-pooled.onnx", "--std", "1e-45"));
         assertRefused("FULL_MODEL_MISMATCH", importArgs(out, "backbone-pooled.pt", "--head", otherHead.toString(),
                 "--check-full", FIXTURES.resolve("full.pt").toString()));
@@ -314,7 +315,11 @@ public class ImportCliTest {
         assertEquals(0, gradFam.exitCode(), gradFam.err());
         BufferedImage grid = ImageIO.read(bundle.file("gradfam/feature-" + feature + ".png").toFile());
         assertTrue(grid.getWidth() > 27 * 4, "four images and their maps: " + grid.getWidth());
-        assertRefused("NOT_DIFFERENTIABLE", "maximize", "--bundle", out.toString(), "--feature", "0");
+        // ONNX Runtime gives no gradients through the backbone: maximisation is refused, saying what to import.
+        Run maximize = salve("maximize", "--bundle", out.toString(), "--feature", "0");
+        assertEquals(SalveCli.USER_ERROR, maximize.exitCode());
+        assertTrue(maximize.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && maximize.err().contains("TorchScript"),
+                maximize.err());
 
         // An edit of the imported head writes a new bundle that carries the imported backbone along.
         Path edited = work.resolve("edited");
@@ -335,5 +340,43 @@ public class ImportCliTest {
         assertEquals(SalveCli.USER_ERROR, run.exitCode());
         assertTrue(run.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && run.err().contains("feature-map form"),
                 run.err());
+    }
+
+    @Test
+    void maximizeFollowsGradientsThroughAnImportedTorchScriptBackbone() throws Exception {
+        Path out = work.resolve("torchscript");
+        assertEquals(0, salve(importArgs(out, "backbone-featuremap.pt")).exitCode());
+        assertEquals(0, salve("sae", "--bundle", out.toString(), "--data", "folder", "--data-dir",
+                imageFolder(work.resolve("images")).toString(), "--latents", "8", "--epochs", "3").exitCode());
+        Bundle bundle = Bundle.open(out);
+        int feature = 0; // a linear SAE's latent is never dead
+
+        Run run = salve("maximize", "--bundle", out.toString(), "--feature", String.valueOf(feature), "--steps", "30");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode report = Bundle.JSON.readTree(bundle.file("maximize/feature-" + feature + ".json").toFile());
+        double start = report.get("startLatent").asDouble();
+        double latent = report.get("latent").asDouble();
+        int polarity = report.get("polarity").asInt();
+        assertTrue(polarity * (latent - start) > 0, "z went from " + start + " to " + latent);
+        assertTrue(Files.isRegularFile(bundle.file("maximize/feature-" + feature + ".png")));
+
+        // The image it made gives that latent through the inference path too: the function climbed is the one served.
+        JsonNode planes = report.get("image");
+        InputSpec spec = bundle.inputSpec();
+        float[] pixels = new float[spec.imageSize()];
+        int i = 0;
+        for (JsonNode plane : planes) {
+            for (JsonNode row : plane) {
+                for (JsonNode v : row) {
+                    pixels[i++] = (float) v.asDouble();
+                }
+            }
+        }
+        float[] normalised = new float[pixels.length];
+        spec.normalise(pixels, normalised, 0);
+        try (Backbone backbone = bundle.openBackbone(Device.cpu())) {
+            float z = bundle.sae().encode(backbone.activations(normalised, 1)[0])[feature];
+            assertEquals(z, latent, 1e-4 * Math.max(1, Math.abs(z)), "served z " + z + " vs maximised " + latent);
+        }
     }
 }
