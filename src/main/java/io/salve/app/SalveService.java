@@ -28,6 +28,7 @@ import io.salve.serve.BatchModel;
 import io.salve.serve.BundleBatchModel;
 import io.salve.serve.FaultInjection;
 import io.salve.serve.Guardian;
+import io.salve.serve.ShutdownFailure;
 import io.salve.serve.HeadSwapper;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.InferenceService;
@@ -126,7 +127,7 @@ public final class SalveService implements AutoCloseable {
         TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
         for (String device : serve.devices()) {
-            Supplier<BatchModel> models = FaultInjection.failingEvery(serve.failEvery(), () -> new BundleBatchModel(
+            Supplier<BatchModel> models = serve.faults().wrap(() -> new BundleBatchModel(
                     bundle, Device.fromName(device), observe.telemetry().enabled(), observe.diagnostics().enabled()));
             specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.get())));
         }
@@ -264,7 +265,7 @@ public final class SalveService implements AutoCloseable {
             if (failure != null) {
                 // At-least-once: nothing is committed past what was answered, so a restart picks up from there.
                 LOG.error("the request stream failed; shutting down so a supervisor can restart the service", failure);
-                shutdown.runAll(CoordinatedShutdown.unknownReason());
+                shutdown.runAll(ShutdownFailure.REQUEST_STREAM_FAILED);
             }
         });
     }
@@ -333,8 +334,11 @@ public final class SalveService implements AutoCloseable {
         return http.localAddress().getPort();
     }
 
-    public void awaitTermination() {
+    /** Waits until the service has stopped; true when it stopped itself on a {@link ShutdownFailure}. */
+    public boolean awaitTermination() {
         system.getWhenTerminated().toCompletableFuture().join();
+        return CoordinatedShutdown.get(system).getShutdownReason().filter(ShutdownFailure.class::isInstance)
+                .isPresent();
     }
 
     @Override

@@ -25,9 +25,9 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config loaded = load();
         try (ConsoleProgress progress = new ConsoleProgress(); SalveService service = SalveService.start(loaded, progress)) {
-            service.awaitTermination();
+            // Status 1 when the service stopped itself (no replica left, the request stream failed): restart it.
+            return service.awaitTermination() ? 1 : 0;
         }
-        return 0;
     }
 
     private Config load() {

@@ -5,32 +5,52 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Replica failures on purpose, for load tests ({@code salve.replicas.fault-injection.fail-every}): a replica's model
- * throws on every Nth batch of two or more requests. The count survives the replica's restarts, and the requests of
- * a failed batch are retried alone, which never fails: a correct service loses nothing.
+ * Replica failures on purpose, for load and chaos tests ({@code salve.replicas.fault-injection}); off by default.
+ *
+ * @param failEvery       0, or N: a replica's model throws on every Nth batch of two or more requests (the count is
+ *                        shared by the replica's model instances); the requests of a failed batch are retried alone,
+ *                        which never fails, so a correct service loses nothing
+ * @param poisonBlankImages a request whose pixels are all equal (a blank image) makes the model throw, alone or in a
+ *                        batch: a poison request, answered {@code INFERENCE_FAILED} while its batch-mates are served
  */
-public final class FaultInjection {
+public record FaultInjection(int failEvery, boolean poisonBlankImages) {
 
-    private FaultInjection() {
+    public static final FaultInjection NONE = new FaultInjection(0, false);
+
+    public boolean enabled() {
+        return failEvery > 0 || poisonBlankImages;
     }
 
-    /** {@code models} unchanged when {@code failEvery} is 0; otherwise models that share one batch count. */
-    public static Supplier<BatchModel> failingEvery(int failEvery, Supplier<BatchModel> models) {
-        if (failEvery <= 0) {
+    /** {@code models} unchanged when nothing is injected; otherwise models that fail as configured. */
+    public Supplier<BatchModel> wrap(Supplier<BatchModel> models) {
+        if (!enabled()) {
             return models;
         }
         AtomicLong batches = new AtomicLong();
-        return () -> new Failing(models.get(), failEvery, batches);
+        return () -> new Failing(models.get(), this, batches);
     }
 
-    private record Failing(BatchModel model, int failEvery, AtomicLong batches) implements BatchModel {
+    private record Failing(BatchModel model, FaultInjection faults, AtomicLong batches) implements BatchModel {
 
         @Override
         public List<Output> run(List<float[]> pixels, ServingHead head) {
-            if (pixels.size() > 1 && batches.incrementAndGet() % failEvery == 0) {
-                throw new IllegalStateException("injected replica failure (salve.replicas.fault-injection)");
+            if (faults.failEvery() > 0 && pixels.size() > 1 && batches.incrementAndGet() % faults.failEvery() == 0) {
+                throw new IllegalStateException("injected replica failure (salve.replicas.fault-injection.fail-every)");
+            }
+            if (faults.poisonBlankImages() && pixels.stream().anyMatch(Failing::blank)) {
+                throw new IllegalStateException("injected poison request: a blank image "
+                        + "(salve.replicas.fault-injection.poison-blank-images)");
             }
             return model.run(pixels, head);
+        }
+
+        private static boolean blank(float[] image) {
+            for (float v : image) {
+                if (v != image[0]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

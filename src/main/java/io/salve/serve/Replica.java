@@ -19,10 +19,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * One model replica pinned to one device: it owns its {@link BatchModel} (loaded on the replica's own dedicated
  * thread, so a forward pass never blocks other actors) and runs micro-batches sent by the {@link ReplicaPool}.
  *
- * <p>Failures: an exception restarts the replica (the model is closed and loaded again). Before that, the failed
- * batch is re-queued in the replica's mailbox, which survives the restart: a batch of several requests is split
- * into single requests so one poison request cannot fail its batch-mates; a single request is retried until
- * {@code maxAttempts}, then answered with {@code INFERENCE_FAILED}.
+ * <p>Failures: a failed batch is re-queued in the replica's mailbox: a batch of several requests is split into single
+ * requests so one poison request cannot fail its batch-mates; a single request is retried until {@code maxAttempts},
+ * then answered with {@code INFERENCE_FAILED}. The model stays loaded: a bad input is no reason to reload it. Only
+ * {@code maxAttempts + 2} failed runs in a row, more than one poison request's retries can make, say the model
+ * itself is broken: then the replica restarts (the model is closed and loaded again; the mailbox survives). A model
+ * that keeps failing to load stops the replica, and the pool stops when it has none left.
  */
 public final class Replica extends AbstractBehavior<Replica.Command> {
 
@@ -42,6 +44,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
     private final int maxAttempts;
     private final BatchModel model;
     private final Executor replies;
+    private int failuresInARow;
 
     public static Behavior<Command> create(String name, int index, Supplier<BatchModel> models, List<String> classNames,
                                            ActorRef<ReplicaPool.Command> pool, int maxAttempts) {
@@ -90,8 +93,14 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
             if (batch.attempt() == 0) {
                 pool.tell(new ReplicaPool.BatchDone(index));
             }
-            throw e;
+            if (++failuresInARow >= maxAttempts + 2) {
+                getContext().getLog().error("replica {} failed {} times in a row; loading its model again", name,
+                        failuresInARow);
+                throw e;
+            }
+            return this;
         }
+        failuresInARow = 0;
         long end = System.nanoTime();
         InferenceResult[] results = new InferenceResult[outputs.size()];
         for (int n = 0; n < outputs.size(); n++) {

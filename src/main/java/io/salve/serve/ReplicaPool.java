@@ -54,7 +54,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     record BatchDone(int index) implements Command {
     }
 
-    /** A replica gave up (its model failed to load too often); it takes no more batches. */
+    /** A replica gave up (its model failed too often, or failed to load); it takes no more batches. */
     private record ReplicaStopped(int index) implements Command {
     }
 
@@ -86,6 +86,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     private final List<ActorRef<Replica.Command>> replicas = new ArrayList<>();
     private final boolean[] ready;
     private final int[] outstanding;
+    private int alive;
     private final Deque<Replica.RunBatch> waiting = new ArrayDeque<>();
     private List<Pending> buffer = new ArrayList<>();
     private final IntConsumer batches;
@@ -113,6 +114,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
         this.head = head;
         this.ready = new boolean[specs.size()];
         this.outstanding = new int[specs.size()];
+        this.alive = specs.size();
         for (int i = 0; i < specs.size(); i++) {
             ReplicaSpec spec = specs.get(i);
             ActorRef<Replica.Command> replica = context.spawn(
@@ -177,8 +179,16 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     }
 
     private Behavior<Command> onStopped(ReplicaStopped stopped) {
-        getContext().getLog().error("replica {} stopped; serving with the others", specs.get(stopped.index()).name());
         ready[stopped.index()] = false;
+        if (--alive == 0) {
+            // Nothing could answer what waits here or arrives later: stop, so the service stops and a supervisor
+            // restarts it (requests not answered are not committed, and are read again).
+            getContext().getLog().error("replica {} stopped, the last one: the pool stops",
+                    specs.get(stopped.index()).name());
+            return Behaviors.stopped();
+        }
+        getContext().getLog().error("replica {} stopped; serving with the other {}", specs.get(stopped.index()).name(),
+                alive);
         return this;
     }
 

@@ -11,11 +11,10 @@ import java.util.List;
 /**
  * The {@code salve} block of the configuration, read once at start-up.
  *
- * @param failEvery {@code salve.replicas.fault-injection.fail-every}: 0, or the injected failure rate of
- *                  {@link FaultInjection}
+ * @param faults {@code salve.replicas.fault-injection}: failures injected into the replicas' models (off by default)
  */
 public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
-                          ReplicaPool.Settings batching, int failEvery, String httpHost,
+                          ReplicaPool.Settings batching, FaultInjection faults, String httpHost,
                           int httpPort, double demoTrafficRate) {
 
     public static final String DISPATCHER = "salve.replica-dispatcher";
@@ -31,7 +30,8 @@ public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir,
                 dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c),
                 new ReplicaPool.Settings(maxBatch, c.getDuration("batching.max-delay"),
                         c.getInt("batching.max-outstanding"), c.getInt("replicas.max-attempts"), DISPATCHER),
-                c.getInt("replicas.fault-injection.fail-every"),
+                new FaultInjection(c.getInt("replicas.fault-injection.fail-every"),
+                        c.getBoolean("replicas.fault-injection.poison-blank-images")),
                 c.getString("http.host"), c.getInt("http.port"),
                 c.getDouble("demo-traffic-rate"));
     }

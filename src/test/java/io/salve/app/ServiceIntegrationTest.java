@@ -229,22 +229,31 @@ class ServiceIntegrationTest {
     }
 
     @Test
-    void injectedReplicaFailuresLoseNothing(@TempDir Path dir) throws Exception {
+    void injectedReplicaFailuresAndPoisonRequestsLoseNothing(@TempDir Path dir) throws Exception {
         int failEvery = 5;
-        Config config = ConfigFactory.parseString("salve.replicas.fault-injection.fail-every = " + failEvery)
-                .withFallback(config(dir));
+        Config config = ConfigFactory.parseString("salve.replicas.fault-injection { fail-every = " + failEvery
+                + ", poison-blank-images = true }").withFallback(config(dir));
         try (SalveService service = SalveService.start(config, Progress.NONE)) {
             List<Map.Entry<String, byte[]>> records = new ArrayList<>();
             for (int n = 0; n < 500; n++) {
                 records.add(good(n));
+                if (n % 50 == 7) {
+                    String id = "blank-" + n;
+                    records.add(new AbstractMap.SimpleEntry<>(id, RequestCodec.encodeUint8(id, new int[] {1, 28, 28},
+                            new byte[28 * 28], 0, 0)));
+                }
             }
             KafkaTestUtil.produce(service.bootstrapServers(), "salve.requests", records);
-            awaitResults(service.bootstrapServers(), 500, Duration.ofSeconds(90));
+            awaitResults(service.bootstrapServers(), 510, Duration.ofSeconds(90));
             Map<String, List<InferenceResult>> results = results(service.bootstrapServers());
             for (int n = 0; n < 500; n++) {
                 InferenceResult r = results.get("img-" + n).get(0);
                 assertNull(r.error(), r.toString());
                 assertMatchesOffline(n, r.prediction());
+                if (n % 50 == 7) {
+                    InferenceResult poison = results.get("blank-" + n).get(0);
+                    assertEquals("INFERENCE_FAILED", poison.error().code(), poison.toString());
+                }
             }
             String metrics = httpBody(service, "/metrics");
             assertTrue(batchesOfSeveral(metrics) > 2 * failEvery, "the replica failed at least twice: " + metrics);

@@ -162,7 +162,7 @@ class ReplicaPoolTest {
     }
 
     @Test
-    void anInjectedReplicaFailureRestartsItAndLosesNothing() {
+    void aFailedBatchIsRetriedWithoutReloadingTheModelAndLosesNothing() {
         Fixture f = pool(1, 10, Duration.ofMillis(5));
         f.failures().set(1);
         TestProbe<InferenceResult> probe = KIT.createTestProbe();
@@ -171,21 +171,53 @@ class ReplicaPoolTest {
         }
         Map<String, InferenceResult> results = collect(probe, 30);
         results.values().forEach(r -> assertNull(r.error(), "retried, not failed: " + r));
+        assertEquals(1, f.loads().get("r0").get(), "one failure is no reason to load the model again");
+    }
+
+    @Test
+    void aModelThatKeepsFailingIsLoadedAgainAndStillLosesNothing() {
+        Fixture f = pool(1, 10, Duration.ofMillis(5));
+        // max-attempts 3: five failed runs in a row (the batch, then four of its requests alone) mean a broken model.
+        f.failures().set(6);
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        for (int i = 0; i < 10; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("b" + i, i), probe.getRef()));
+        }
+        Map<String, InferenceResult> results = collect(probe, 10);
+        results.values().forEach(r -> assertNull(r.error(), "retried after the reload, not failed: " + r));
         assertEquals(2, f.loads().get("r0").get(), "the replica was restarted (its model loaded again)");
     }
 
     @Test
-    void aPoisonRequestFailsAloneAndItsBatchMatesSucceed() {
+    void poisonRequestsFailAloneTheirBatchMatesSucceedAndTheModelStaysLoaded() {
         Fixture f = pool(1, 10, Duration.ofMillis(50));
         TestProbe<InferenceResult> probe = KIT.createTestProbe();
-        for (int i = 0; i < 10; i++) {
-            f.pool().tell(new ReplicaPool.Infer(request("p" + i, i == 4 ? -1 : i), probe.getRef()));
+        Set<String> poison = Set.of("p4", "p13", "p17", "p25");
+        for (int i = 0; i < 30; i++) {
+            f.pool().tell(new ReplicaPool.Infer(request("p" + i, poison.contains("p" + i) ? -1 : i), probe.getRef()));
         }
-        Map<String, InferenceResult> results = collect(probe, 10);
-        assertEquals("INFERENCE_FAILED", results.get("p4").error().code());
-        Set<String> ok = new HashSet<>(results.keySet());
-        ok.remove("p4");
-        ok.forEach(id -> assertNull(results.get(id).error(), id));
+        Map<String, InferenceResult> results = collect(probe, 30);
+        results.forEach((id, r) -> {
+            if (poison.contains(id)) {
+                assertEquals("INFERENCE_FAILED", r.error().code(), id);
+            } else {
+                assertNull(r.error(), id);
+            }
+        });
+        assertEquals(1, f.loads().get("r0").get(), "poison is not a broken model: no reload");
+    }
+
+    @Test
+    void aPoolWhoseLastReplicaCannotLoadItsModelStops() {
+        List<ReplicaPool.ReplicaSpec> specs = List.of(new ReplicaPool.ReplicaSpec("broken", "cpu", () -> {
+            throw new IllegalStateException("cannot load the model");
+        }));
+        Head head = new Head(new float[][] {{1}, {1}, {1}}, new float[3]);
+        ActorRef<ReplicaPool.Command> pool = KIT.spawn(ReplicaPool.create(specs, CLASSES, ServingHead.unedited(head),
+                new ReplicaPool.Settings(4, Duration.ofMillis(5), 2, 3, "salve.replica-dispatcher")));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        pool.tell(new ReplicaPool.Infer(request("never", 1), probe.getRef()));
+        probe.expectTerminated(pool, Duration.ofSeconds(20));
     }
 
     @Test
