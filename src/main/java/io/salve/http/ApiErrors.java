@@ -50,6 +50,7 @@ final class ApiErrors extends AllDirectives {
             Map.entry("UNKNOWN_ROWS", StatusCodes.BAD_REQUEST),
             Map.entry("UNKNOWN_SELECTION", StatusCodes.BAD_REQUEST),
             Map.entry("UNAUTHORIZED", StatusCodes.UNAUTHORIZED),
+            Map.entry("FORBIDDEN", StatusCodes.FORBIDDEN),
             Map.entry("NOT_FOUND", StatusCodes.NOT_FOUND),
             Map.entry("UNKNOWN_MODEL", StatusCodes.NOT_FOUND),
             Map.entry("UNKNOWN_EDIT", StatusCodes.NOT_FOUND),

@@ -32,7 +32,8 @@ public final class OperatorApi extends AllDirectives {
                        Executor blocking, ApiSettings settings) {
         this.model = model.name();
         this.errors = new ApiErrors(settings.maxBodyBytes());
-        BearerAuth auth = new BearerAuth(settings.token(), settings.protectReads());
+        BearerAuth auth = new BearerAuth(ApiTokens.of(settings.token(), settings.tokensFile()),
+                settings.protectReads());
         RequestBodies bodies = new RequestBodies(settings.maxBodyBytes(), errors);
         this.resources = concat(
                 new DocsRoutes(auth).routes(),

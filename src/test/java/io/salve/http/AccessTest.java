@@ -3,17 +3,23 @@ package io.salve.http;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.typesafe.config.ConfigFactory;
+import io.salve.core.SalveException;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link BearerAuth}, the body limit and the settings they come from. */
@@ -90,6 +96,56 @@ class AccessTest extends ApiTest {
         ApiSettings set = ApiSettings.from(ConfigFactory.parseString(
                 "salve.api { token = abc, protect-reads = true, max-body-bytes = 64k, infer-timeout = 2s }, "
                         + "salve.edits.max-alpha = 50").withFallback(ConfigFactory.defaultReference()));
-        assertEquals(new ApiSettings("abc", true, 65536, Duration.ofSeconds(2), 50), set);
+        assertEquals(new ApiSettings("abc", "", true, 65536, Duration.ofSeconds(2), 50), set);
+    }
+
+    @Test
+    void rolesFromATokensFileDecideWhoMayReadAndWhoMayChange(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tokens");
+        Files.writeString(file, "# name role sha256\n"
+                + "grafana viewer " + sha256("view-1") + "\n"
+                + "alice   operator " + sha256("op-1") + "\n\n");
+        serve(new ApiSettings(TOKEN, file.toString(), true, 4096, Duration.ofSeconds(10), MAX_ALPHA));
+        String body = edit(1, "salve", "suppress", 1, null);
+
+        call("GET", "/v1/edits").error(401, "UNAUTHORIZED");
+        call("GET", "/v1/edits", null, "Authorization", "Bearer op-2").error(401, "UNAUTHORIZED");
+        assertEquals(200, call("GET", "/v1/edits", null, "Authorization", "Bearer view-1").status());
+        Reply forbidden = call("POST", "/v1/edits", body, "Authorization", "Bearer view-1").error(403, "FORBIDDEN");
+        assertTrue(forbidden.json().get("error").get("message").asText().contains("operator"), forbidden::toString);
+        call("DELETE", "/v1/edits", null, "Authorization", "Bearer view-1").error(403, "FORBIDDEN");
+        assertEquals(0, version());
+
+        assertEquals(201, call("POST", "/v1/edits", body, "Authorization", "Bearer op-1").status());
+        assertEquals(200, call("GET", "/v1/edits/history", null, "Authorization", "Bearer op-1").status());
+        // salve.api.token keeps working, as an admin token.
+        assertEquals(200, call("DELETE", "/v1/edits", null, "Authorization", "Bearer " + TOKEN).status());
+        assertEquals(2, version());
+
+        List<String> logged = warnings.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertTrue(logged.stream().anyMatch(l -> l.contains("POST /v1/edits by \"alice\" (operator)")), logged::toString);
+        assertTrue(logged.stream().anyMatch(l -> l.contains("DELETE /v1/edits by \"salve.api.token\" (admin)")),
+                logged::toString);
+        assertTrue(logged.stream().anyMatch(l -> l.contains("token \"grafana\" is viewer")), logged::toString);
+        assertTrue(logged.stream().noneMatch(l -> l.contains("view-1") || l.contains("op-1") || l.contains("op-2")
+                || l.contains(TOKEN)), logged::toString);
+    }
+
+    @Test
+    void aTokensFileWithATokenInsteadOfItsHashOrAnUnknownRoleIsRefusedAtStart(@TempDir Path dir) throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain"), "alice operator op-1\n");
+        SalveException e = assertThrows(SalveException.class, () -> ApiTokens.of("", plain.toString()));
+        assertEquals("BAD_CONFIG", e.code());
+        assertTrue(e.getMessage().contains("sha256sum") && e.getMessage().contains("line 1"), e.getMessage());
+        Path role = Files.writeString(dir.resolve("role"), "bob root " + sha256("x") + "\n");
+        assertEquals("BAD_CONFIG", assertThrows(SalveException.class, () -> ApiTokens.of("", role.toString())).code());
+        Path twice = Files.writeString(dir.resolve("twice"), "a viewer " + sha256("x") + "\na admin " + sha256("y"));
+        assertEquals("BAD_CONFIG", assertThrows(SalveException.class, () -> ApiTokens.of("", twice.toString())).code());
+        assertEquals("BAD_CONFIG", assertThrows(SalveException.class,
+                () -> ApiTokens.of("", dir.resolve("missing").toString())).code());
+    }
+
+    private static String sha256(String token) {
+        return HexFormat.of().formatHex(ApiTokens.sha256(token));
     }
 }

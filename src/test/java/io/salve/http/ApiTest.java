@@ -119,7 +119,7 @@ abstract class ApiTest {
     }
 
     static ApiSettings settings(String token, boolean protectReads) {
-        return new ApiSettings(token, protectReads, 4096, Duration.ofSeconds(10), MAX_ALPHA);
+        return new ApiSettings(token, "", protectReads, 4096, Duration.ofSeconds(10), MAX_ALPHA);
     }
 
     /** (Re)binds an API with these settings over the test's registry, as a restarted service would. */
