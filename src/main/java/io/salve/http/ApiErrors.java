@@ -49,6 +49,8 @@ final class ApiErrors extends AllDirectives {
             Map.entry("BAD_TOLERANCE", StatusCodes.BAD_REQUEST),
             Map.entry("UNKNOWN_ROWS", StatusCodes.BAD_REQUEST),
             Map.entry("UNKNOWN_SELECTION", StatusCodes.BAD_REQUEST),
+            Map.entry("BAD_LIMIT", StatusCodes.BAD_REQUEST),
+            Map.entry("BAD_AFTER", StatusCodes.BAD_REQUEST),
             Map.entry("UNAUTHORIZED", StatusCodes.UNAUTHORIZED),
             Map.entry("FORBIDDEN", StatusCodes.FORBIDDEN),
             Map.entry("NOT_FOUND", StatusCodes.NOT_FOUND),

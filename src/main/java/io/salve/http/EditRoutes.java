@@ -60,9 +60,10 @@ final class EditRoutes extends AllDirectives {
                                 body.name(), body.proposals(), body.author(), body.reason(), expected))))),
                         delete(() -> change(expected -> why((author, reason) -> state(() -> edits.revertAll(author,
                                 reason, expected))))))),
-                path("history", () -> get(() -> auth.read(() -> onSuccess(edits::history, entries -> complete(
-                        StatusCodes.OK, new HistoryView(model, entries.stream().map(HistoryView.Entry::of).toList()),
-                        Json.marshaller()))))),
+                path("history", () -> get(() -> auth.read(() -> parameterOptional("limit", limit ->
+                        parameterOptional("after", after -> onSuccess(edits::history, entries -> complete(
+                                StatusCodes.OK, HistoryView.page(model, entries, limit, after),
+                                Json.marshaller()))))))),
                 path("preview", () -> post(() -> auth.read(() -> bodies.json(EditBody.class, body ->
                         onSuccess(() -> previews.of(body), preview -> complete(StatusCodes.OK, preview,
                                 Json.marshaller())))))),

@@ -11,11 +11,13 @@ import io.salve.core.edit.EditMethod;
 import io.salve.core.edit.EditPath;
 import io.salve.core.edit.EditTemplate;
 import io.salve.edits.EditState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link EditRoutes}: changes, the history, If-Match, previews and plans, on the real registry. */
@@ -71,6 +73,25 @@ class EditRoutesTest extends ApiTest {
         assertEquals(first, history.get(2).get("reverted").get(0).asText());
         assertEquals("done", history.get(2).get("reason").asText());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L), stream(history).map(h -> h.get("version").asLong()).toList());
+        assertFalse(get("/v1/edits/history").json().has("next"), "one page holds all five");
+
+        // Pages: at most `limit` entries after version `after`; `next`, the next page's `after`, absent on the last.
+        List<Long> paged = new ArrayList<>();
+        String after = "0";
+        int pages = 0;
+        while (after != null) {
+            JsonNode page = get("/v1/edits/history?limit=2&after=" + after).json();
+            assertTrue(page.get("entries").size() <= 2, page::toString);
+            stream(page.get("entries")).forEach(h -> paged.add(h.get("version").asLong()));
+            after = page.has("next") ? page.get("next").asText() : null;
+            pages++;
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), paged);
+        assertEquals(3, pages);
+        get("/v1/edits/history?limit=0").error(400, "BAD_LIMIT");
+        get("/v1/edits/history?limit=1001").error(400, "BAD_LIMIT");
+        get("/v1/edits/history?limit=ten").error(400, "BAD_LIMIT");
+        get("/v1/edits/history?after=-1").error(400, "BAD_AFTER");
     }
 
     @Test
