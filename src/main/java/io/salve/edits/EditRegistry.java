@@ -245,10 +245,13 @@ public final class EditRegistry
      * @param journalPluginId  "" = pekko.persistence.journal.plugin (the test kit's in-memory journal in tests)
      * @param snapshotPluginId "" = pekko.persistence.snapshot-store.plugin
      */
-    public record Settings(double maxAlpha, int snapshotEvery, int keepSnapshots, String journalPluginId,
-                           String snapshotPluginId) {
+    public record Settings(double maxAlpha, int maxActive, int snapshotEvery, int keepSnapshots,
+                           String journalPluginId, String snapshotPluginId) {
 
         public Settings {
+            if (maxActive <= 0) {
+                throw new SalveException("BAD_CONFIG", "salve.edits.max-active must be positive, was " + maxActive);
+            }
             if (snapshotEvery <= 0 || keepSnapshots <= 0) {
                 throw new SalveException("BAD_CONFIG", "salve.edits.snapshot-every and keep-snapshots must be "
                         + "positive, were " + snapshotEvery + " and " + keepSnapshots);
@@ -258,7 +261,7 @@ public final class EditRegistry
         /** From the {@code salve.edits} block, with the JDBC plugins of the journal it names. */
         public static Settings fromConfig(Config edits) {
             String plugins = "salve.edits.plugins." + EditJournal.kind(edits);
-            return new Settings(edits.getDouble("max-alpha"), edits.getInt("snapshot-every"),
+            return new Settings(edits.getDouble("max-alpha"), edits.getInt("max-active"), edits.getInt("snapshot-every"),
                     edits.getInt("keep-snapshots"), plugins + ".journal", plugins + ".snapshot");
         }
     }
@@ -419,6 +422,7 @@ public final class EditRegistry
         long next = version + 1;
         Instant now = Instant.now();
         if (change instanceof ApplyEdit c) {
+            checkActive(state.current().active().size() + 1);
             return new EditApplied(activate(c.proposal(), "e" + (state.editsIssued() + 1), now, next));
         } else if (change instanceof RevertEdit c) {
             if (state.current().active().stream().noneMatch(a -> a.id().equals(c.editId()))) {
@@ -430,6 +434,7 @@ public final class EditRegistry
             return new AllReverted(activeIds(state), orEmpty(c.author()), orEmpty(c.reason()), now, next);
         }
         SetEdits c = (SetEdits) change;
+        checkActive(c.edits().size());
         List<ActiveEdit> edits = new ArrayList<>();
         for (int i = 0; i < c.edits().size(); i++) {
             try {
@@ -441,6 +446,14 @@ public final class EditRegistry
         }
         return new EditSetReplaced(orEmpty(c.name()), edits, activeIds(state), orEmpty(c.author()),
                 orEmpty(c.reason()), now, next);
+    }
+
+    /** Every active edit costs each request a little and each head build more: their number is bounded. */
+    private void checkActive(int active) {
+        if (active > settings.maxActive()) {
+            throw new SalveException("TOO_MANY_EDITS", "model " + model + " would have " + active + " active edits; "
+                    + "at most " + settings.maxActive() + " (salve.edits.max-active): revert some, or PUT a smaller set");
+        }
     }
 
     private ActiveEdit activate(EditProposal proposal, String id, Instant now, long version) {

@@ -50,6 +50,7 @@ final class ApiErrors extends AllDirectives {
             Map.entry("UNKNOWN_ROWS", StatusCodes.BAD_REQUEST),
             Map.entry("UNKNOWN_SELECTION", StatusCodes.BAD_REQUEST),
             Map.entry("BAD_LIMIT", StatusCodes.BAD_REQUEST),
+            Map.entry("TOO_MANY_EDITS", StatusCodes.BAD_REQUEST),
             Map.entry("BAD_AFTER", StatusCodes.BAD_REQUEST),
             Map.entry("UNAUTHORIZED", StatusCodes.UNAUTHORIZED),
             Map.entry("FORBIDDEN", StatusCodes.FORBIDDEN),

@@ -1,7 +1,9 @@
 package io.salve.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -16,7 +18,12 @@ import org.apache.pekko.http.javadsl.model.RequestEntity;
 /** The API's one Jackson mapper: strict on what it reads (no unknown fields, no coercion), no nulls written. */
 final class Json {
 
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+    /** Deeper than any body of this API: a bomb of brackets is refused while it is parsed (BAD_JSON). */
+    static final int MAX_DEPTH = 16;
+
+    static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .build())
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -52,7 +52,7 @@ class EditRegistryTest {
     void newRegistry() {
         model = "model-" + MODELS.incrementAndGet();
         // K = 2 classes, M = 3 dims, 2 SAE features.
-        EditRegistry.Settings settings = new EditRegistry.Settings(1000, SNAPSHOT_EVERY, 2, "", "");
+        EditRegistry.Settings settings = new EditRegistry.Settings(1000, 64, SNAPSHOT_EVERY, 2, "", "");
         registry = EventSourcedBehaviorTestKit.create(TEST_KIT.system(),
                 EditRegistry.create(model, Fixtures.handHead(), Fixtures.handSae(), settings),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
@@ -247,7 +247,7 @@ class EditRegistryTest {
         // Spawned for real (the behaviour test kit stops at the first failure); its own model, so its own journal.
         String spawned = model + "-spawned";
         ActorRef<EditRegistry.Command> ref = TEST_KIT.spawn(EditRegistry.create(spawned, Fixtures.handHead(),
-                Fixtures.handSae(), new EditRegistry.Settings(1000, SNAPSHOT_EVERY, 2, "", "")));
+                Fixtures.handSae(), new EditRegistry.Settings(1000, 64, SNAPSHOT_EVERY, 2, "", "")));
         TestProbe<EditState> subscriber = TEST_KIT.createTestProbe();
         ref.tell(new EditRegistry.Subscribe(subscriber.ref()));
         assertEquals(0, subscriber.receiveMessage().version());

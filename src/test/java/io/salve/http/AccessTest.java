@@ -148,4 +148,24 @@ class AccessTest extends ApiTest {
     private static String sha256(String token) {
         return HexFormat.of().formatHex(ApiTokens.sha256(token));
     }
+
+    @Test
+    void deepJsonAndTooManyActiveEditsAreRefusedWithTheirCodes() throws Exception {
+        String deep = "{\"feature\": 1, \"reason\": " + "[".repeat(200) + "]".repeat(200) + "}";
+        Reply bomb = send("POST", "/v1/edits", deep).error(400, "BAD_JSON");
+        assertTrue(bomb.json().get("error").get("message").asText().contains("depth"), bomb::toString);
+        call("POST", "/v1/edits/preview", deep).error(400, "BAD_JSON");
+
+        for (int i = 0; i < MAX_ACTIVE; i++) {
+            assertEquals(201, send("POST", "/v1/edits", edit(i, "salve", "suppress", 1, null)).status());
+        }
+        Reply full = send("POST", "/v1/edits", edit(9, "salve", "suppress", 1, null)).error(400, "TOO_MANY_EDITS");
+        assertTrue(full.json().get("error").get("message").asText().contains("salve.edits.max-active"), full::toString);
+        StringBuilder set = new StringBuilder("{\"name\": \"big\", \"edits\": [");
+        for (int i = 0; i <= MAX_ACTIVE; i++) {
+            set.append(i == 0 ? "" : ", ").append(edit(i, "salve", "suppress", 1, null));
+        }
+        send("PUT", "/v1/edits", set.append("]}").toString()).error(400, "TOO_MANY_EDITS");
+        assertEquals(MAX_ACTIVE, version(), "nothing persisted by the refused changes");
+    }
 }

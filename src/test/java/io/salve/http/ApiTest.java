@@ -60,6 +60,8 @@ abstract class ApiTest {
     static final String TOKEN = "s3cret-token";
     static final ObjectMapper JSON = new ObjectMapper();
     static final double MAX_ALPHA = ConfigFactory.load().getDouble("salve.edits.max-alpha");
+    /** salve.edits.max-active, small here so that a test reaches it. */
+    static final int MAX_ACTIVE = 4;
     static final AtomicInteger REGISTRIES = new AtomicInteger();
     static final HttpClient CLIENT = HttpClient.newHttpClient();
 
@@ -105,7 +107,7 @@ abstract class ApiTest {
         warnings.start();
         ((Logger) LoggerFactory.getLogger(BearerAuth.class)).addAppender(warnings);
         PersistenceTestKit.create(kit.system()).clearAll();
-        registry = kit.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(MAX_ALPHA, 100, 2, "",
+        registry = kit.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(MAX_ALPHA, MAX_ACTIVE, 100, 2, "",
                 "")), "edits-" + REGISTRIES.incrementAndGet());
         edits = new RegistryActorClient(registry, kit.system(), Duration.ofSeconds(5));
         serve(settings(TOKEN, false));
