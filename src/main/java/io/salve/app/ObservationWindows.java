@@ -49,7 +49,7 @@ final class ObservationWindows implements AutoCloseable {
         ClassWindows perClass = observe.diagnostics().enabled()
                 ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
         WindowPublisher publisher = features == null && perClass == null ? null
-                : new WindowPublisher(bootstrap, kafka.topics(), features, perClass, telemetryMetrics);
+                : new WindowPublisher(bootstrap, kafka, features, perClass, telemetryMetrics);
         ObservationWindows windows = new ObservationWindows(features, perClass, publisher);
         ExecutionContextExecutor ec = system.executionContext();
         if (features != null) {

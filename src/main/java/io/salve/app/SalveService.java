@@ -45,7 +45,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -169,7 +168,8 @@ public final class SalveService implements AutoCloseable {
         };
         Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer) : null;
 
-        Admin admin = Admin.create(adminProperties(bootstrap));
+        Admin admin = Admin.create(kafka.clientConfig(bootstrap, Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-admin", () -> {
             admin.close(Duration.ofSeconds(5));
             return CompletableFuture.completedFuture(Done.getInstance());
@@ -195,7 +195,7 @@ public final class SalveService implements AutoCloseable {
         });
         service.startRequestStream(shutdown, codec, infer, windows, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
-            DemoTraffic demo = DemoTraffic.fashionMnist(bootstrap, kafka.topics().requests(),
+            DemoTraffic demo = DemoTraffic.fashionMnist(kafka.clientConfig(bootstrap, Map.of()), kafka.topics().requests(),
                     serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-demo-traffic", () -> {
                 demo.close();
@@ -273,14 +273,6 @@ public final class SalveService implements AutoCloseable {
     /** The name requests may give in their {@code model} field: the bundle directory's name. */
     public static String modelName(Bundle bundle) {
         return bundle.dir().toAbsolutePath().normalize().getFileName().toString();
-    }
-
-    private static Properties adminProperties(String bootstrap) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
-        return props;
     }
 
     private static Bundle openBundle(ServeConfig serve, Progress progress) {

@@ -298,7 +298,8 @@ public final class ServeBenchmark {
     private static void send(String bootstrap, KafkaConfig.TopicNames topics, ImageSet images, int count, double rate,
                              String prefix) {
         if (rate > 0) {
-            try (DemoTraffic traffic = DemoTraffic.start(bootstrap, topics.requests(), images, rate, count)) {
+            try (DemoTraffic traffic = DemoTraffic.start(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                    topics.requests(), images, rate, count)) {
                 traffic.finished().toCompletableFuture().join();
             }
         } else {

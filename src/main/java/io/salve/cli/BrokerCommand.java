@@ -4,7 +4,12 @@ import com.typesafe.config.ConfigFactory;
 import io.salve.app.DevBrokerSettings;
 import io.salve.devbroker.BrokerSettings;
 import io.salve.devbroker.EmbeddedKafka;
+import io.salve.core.SalveException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +34,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Topics, offsets and broker.log; kept across restarts.")
     Path dataDir;
 
+    @Option(names = "--sasl-user", paramLabel = "NAME:PASSWORD", description = "Require SASL/PLAIN logins on the "
+            + "client listener, from this user (repeatable; the first is also the broker's own identity).")
+    List<String> saslUsers = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -38,11 +47,24 @@ final class BrokerCommand implements Callable<Integer> {
         settings = host == null ? settings : settings.withHost(host);
         settings = port == null ? settings : settings.withPort(port);
         settings = dataDir == null ? settings : settings.withDataDir(dataDir);
+        Map<String, String> users = new LinkedHashMap<>();
+        for (String user : saslUsers) {
+            int colon = user.indexOf(':');
+            if (colon <= 0) {
+                throw new SalveException("BAD_ARGUMENT", "--sasl-user is NAME:PASSWORD, got '" + user.replaceAll(
+                        ":.*", ":...") + "'");
+            }
+            users.put(user.substring(0, colon), user.substring(colon + 1));
+        }
+        settings = settings.withSaslUsers(users);
         // The broker's own shutdown hook stops it on Ctrl-C or SIGTERM; this thread then sees the child exit.
         EmbeddedKafka broker = EmbeddedKafka.start(settings);
         spec.commandLine().getOut().printf("Kafka broker ready at %s (data %s, log %s); stop it with Ctrl-C%n"
-                + "services use it with SALVE_KAFKA_BOOTSTRAP_SERVERS=%1$s%n",
-                broker.bootstrapServers(), broker.dataDir(), broker.logFile());
+                + "services use it with SALVE_KAFKA_BOOTSTRAP_SERVERS=%1$s%s%n",
+                broker.bootstrapServers(), broker.dataDir(), broker.logFile(), users.isEmpty() ? ""
+                        : " SALVE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT SALVE_KAFKA_SASL_MECHANISM=PLAIN "
+                        + "SALVE_KAFKA_SASL_JAAS_CONFIG='org.apache.kafka.common.security.plain.PlainLoginModule "
+                        + "required username=\"NAME\" password=\"PASSWORD\";'");
         spec.commandLine().getOut().flush();
         int exit = broker.awaitExit();
         // Reached on a crash, or while the JVM shuts down (when the exit code no longer matters).

@@ -72,7 +72,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         String host = settings.host();
         int port = settings.port() == 0 ? Ports.free(host) : checkFree(host, settings.port());
-        Path propsFile = ServerProperties.write(dir, host, port, logDir);
+        Path propsFile = ServerProperties.write(dir, host, port, logDir, settings.saslUsers());
         BrokerLog log = BrokerLog.in(dir);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
             BrokerJvm.format(classPath, propsFile, log, Duration.ofNanos(deadline - System.nanoTime()));
@@ -82,7 +82,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         Thread hook = new Thread(() -> stop(process), "salve-embedded-kafka-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Readiness.await(process, host, port, deadline, log);
+            Readiness.await(process, host, port, settings.probeClient(), deadline, log);
         } catch (RuntimeException e) {
             stop(process);
             removeHook(hook);

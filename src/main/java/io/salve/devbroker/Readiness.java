@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +23,12 @@ final class Readiness {
 
     private Readiness() { }
 
-    /** @param deadline {@link System#nanoTime()} by which the broker must answer */
-    static void await(Process process, String host, int port, long deadline, BrokerLog log) {
+    /**
+     * @param client   the client settings the listener needs (SASL), or none
+     * @param deadline {@link System#nanoTime()} by which the broker must answer
+     */
+    static void await(Process process, String host, int port, Map<String, String> client, long deadline,
+                      BrokerLog log) {
         String bootstrap = host + ":" + port;
         // First the listener (cheap to poll, and the admin client logs every refused connection) ...
         while (!canConnect(host, port)) {
@@ -31,10 +36,11 @@ final class Readiness {
             pause(100);
         }
         // ... then a real request: the broker is registered with the controller and serves metadata.
-        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, Object> conf = new HashMap<>(client);
+        conf.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000,
-                AdminClientConfig.CLIENT_ID_CONFIG, "salve-embedded-kafka-probe");
+                AdminClientConfig.CLIENT_ID_CONFIG, "salve-embedded-kafka-probe"));
         try (Admin admin = Admin.create(conf)) {
             while (true) {
                 check(process, bootstrap, deadline, log);

@@ -7,6 +7,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -20,10 +21,17 @@ final class ServerProperties {
 
     private ServerProperties() { }
 
-    /** Writes the file for a broker listening on {@code host:port} with its logs in {@code logDir}. */
-    static Path write(Path dataDir, String host, int port, Path logDir) {
+    /**
+     * Writes the file for a broker listening on {@code host:port} with its logs in {@code logDir}; with
+     * {@code saslUsers}, the client listener takes SASL/PLAIN logins of those users only.
+     */
+    static Path write(Path dataDir, String host, int port, Path logDir, Map<String, String> saslUsers) {
         Path file = dataDir.resolve(FILE);
-        Properties props = properties(host, port, controllerPort(host, file, port), logDir);
+        int controllerPort = controllerPort(host, file, port);
+        Properties props = properties(host, port, controllerPort, logDir);
+        if (!saslUsers.isEmpty()) {
+            sasl(props, host, port, controllerPort, saslUsers);
+        }
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             props.store(w, "Written by SALVE serving (EmbeddedKafka) at every start; edits are overwritten");
         } catch (IOException e) {
@@ -57,6 +65,26 @@ final class ServerProperties {
         p.setProperty("num.io.threads", "2");
         p.setProperty(CONTROLLER_PORT, Integer.toString(controllerPort));
         return p;
+    }
+
+    /**
+     * One SASL_PLAINTEXT listener for clients and the broker itself (the first user is the broker's identity); the
+     * controller stays on its own plaintext listener.
+     */
+    private static void sasl(Properties p, String host, int port, int controllerPort, Map<String, String> users) {
+        p.setProperty("listeners", "SASL_PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":"
+                + controllerPort);
+        p.setProperty("advertised.listeners", "SASL_PLAINTEXT://" + host + ":" + port);
+        p.setProperty("inter.broker.listener.name", "SASL_PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+        p.setProperty("sasl.enabled.mechanisms", "PLAIN");
+        p.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        Map.Entry<String, String> self = users.entrySet().iterator().next();
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"" + self.getKey() + "\" password=\"" + self.getValue() + "\"");
+        users.forEach((name, password) -> jaas.append(" user_").append(name).append("=\"").append(password)
+                .append('"'));
+        p.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
     }
 
     /** The controller port of the previous run when it is still free, else a new one. */

@@ -6,6 +6,7 @@ import io.salve.data.ImageSet;
 import io.salve.wire.RequestCodec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -47,18 +48,18 @@ public final class DemoTraffic implements AutoCloseable {
     private long skipped;   // only touched on the timer thread
     private volatile boolean closed;
 
-    private DemoTraffic(String bootstrap, String topic, ImageSet images, double rate, long limit) {
+    private DemoTraffic(Map<String, ?> client, String topic, ImageSet images, double rate, long limit) {
         this.topic = topic;
         this.images = images;
         this.rate = rate;
         this.limit = limit;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, Object> config = new HashMap<>(client);
+        config.putAll(Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, "salve-demo-traffic",
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, 5),
-                new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.LINGER_MS_CONFIG, 5));
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "salve-demo-traffic");
             t.setDaemon(true);
@@ -67,17 +68,19 @@ public final class DemoTraffic implements AutoCloseable {
     }
 
     /** Sends the Fashion-MNIST test images found in {@code dataDir} (see {@link FashionMnist#test}). */
-    public static DemoTraffic fashionMnist(String bootstrap, String topic, Path dataDir, double ratePerSecond) {
-        return start(bootstrap, topic, FashionMnist.test(dataDir), ratePerSecond, 0);
+    public static DemoTraffic fashionMnist(Map<String, ?> client, String topic, Path dataDir, double ratePerSecond) {
+        return start(client, topic, FashionMnist.test(dataDir), ratePerSecond, 0);
     }
 
     /**
      * Starts sending.
      *
+     * @param client        the producer's settings: at least {@code bootstrap.servers} (see
+     *                      {@link KafkaConfig#clientConfig})
      * @param ratePerSecond requests per second (positive)
      * @param limit         stop after this many requests; 0 = until {@link #close()}
      */
-    public static DemoTraffic start(String bootstrap, String topic, ImageSet images, double ratePerSecond,
+    public static DemoTraffic start(Map<String, ?> client, String topic, ImageSet images, double ratePerSecond,
                                     long limit) {
         if (!(ratePerSecond > 0) || Double.isInfinite(ratePerSecond)) {
             throw new SalveException("BAD_CONFIG", "demo traffic rate must be a positive number of requests per "
@@ -89,7 +92,7 @@ public final class DemoTraffic implements AutoCloseable {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0");
         }
-        DemoTraffic traffic = new DemoTraffic(bootstrap, topic, images, ratePerSecond, limit);
+        DemoTraffic traffic = new DemoTraffic(client, topic, images, ratePerSecond, limit);
         traffic.timer.scheduleAtFixedRate(traffic::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("demo traffic: {} images at {}/s to {}{}", images.count(), ratePerSecond, topic,
                 limit > 0 ? " (" + limit + " requests)" : "");

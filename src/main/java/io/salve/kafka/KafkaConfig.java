@@ -2,10 +2,15 @@ package io.salve.kafka;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
 import io.salve.core.SalveException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * The {@code salve.kafka} block of the configuration (defaults and environment overrides in {@code reference.conf}).
@@ -19,10 +24,12 @@ import java.util.Objects;
  * @param maxRequestBytes  larger request records are rejected with TOO_LARGE before parsing
  * @param requestTimeout   a request not answered by then gets a TIMEOUT error result
  * @param commitInterval   longest time between offset commits
+ * @param client           {@code salve.kafka.client}: Kafka client settings (security: SASL, TLS) given to every
+ *                         client the service makes; its own settings (ids, acks, timeouts) win where both set one
  */
 public record KafkaConfig(String bootstrapServers, TopicNames topics, int partitions,
                           short replicationFactor, String groupId, int maxInFlight, int maxRequestBytes,
-                          Duration requestTimeout, Duration commitInterval) {
+                          Duration requestTimeout, Duration commitInterval, Map<String, String> client) {
 
     /** Topic names. */
     public record TopicNames(String requests, String results, String telemetry, String diagnostics,
@@ -46,6 +53,7 @@ public record KafkaConfig(String bootstrapServers, TopicNames topics, int partit
         Objects.requireNonNull(groupId, "groupId");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(commitInterval, "commitInterval");
+        client = Map.copyOf(client);
         bootstrapServers = bootstrapServers.strip();
         positive("partitions", partitions);
         positive("replication-factor", replicationFactor);
@@ -79,10 +87,26 @@ public record KafkaConfig(String bootstrapServers, TopicNames topics, int partit
                             t.getString("diagnostics"), t.getString("dead-letter")),
                     c.getInt("partitions"), (short) replication, c.getString("group-id"), c.getInt("max-in-flight"),
                     c.getBytes("max-request-bytes").intValue(), c.getDuration("request-timeout"),
-                    c.getDuration("commit-interval"));
+                    c.getDuration("commit-interval"), clientSettings(c.getConfig("client")));
         } catch (ConfigException e) {
             throw new SalveException("BAD_CONFIG", "salve.kafka: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code a.b.c = v} leaves of the block as Kafka's dotted property names. */
+    private static Map<String, String> clientSettings(Config block) {
+        Map<String, String> settings = new TreeMap<>();
+        block.entrySet().forEach(e -> settings.put(String.join(".", ConfigUtil.splitPath(e.getKey())),
+                block.getString(e.getKey())));
+        return settings;
+    }
+
+    /** A client's configuration: {@link #client} settings, then the client's {@code own}, then the cluster. */
+    public Map<String, Object> clientConfig(String bootstrap, Map<String, ?> own) {
+        Map<String, Object> config = new HashMap<>(client);
+        config.putAll(own);
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return config;
     }
 
     /** True when no external cluster is configured and the embedded broker must be started. */
@@ -92,31 +116,31 @@ public record KafkaConfig(String bootstrapServers, TopicNames topics, int partit
 
     public KafkaConfig withBootstrapServers(String servers) {
         return new KafkaConfig(servers, topics, partitions, replicationFactor, groupId, maxInFlight,
-                maxRequestBytes, requestTimeout, commitInterval);
+                maxRequestBytes, requestTimeout, commitInterval, client);
     }
 
     public KafkaConfig withTopics(TopicNames newTopics) {
         return new KafkaConfig(bootstrapServers, newTopics, partitions, replicationFactor, groupId,
-                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval, client);
     }
 
     public KafkaConfig withGroupId(String newGroupId) {
         return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, newGroupId,
-                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval, client);
     }
 
     public KafkaConfig withMaxInFlight(int newMaxInFlight) {
         return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, groupId,
-                newMaxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+                newMaxInFlight, maxRequestBytes, requestTimeout, commitInterval, client);
     }
 
     public KafkaConfig withPartitions(int newPartitions) {
         return new KafkaConfig(bootstrapServers, topics, newPartitions, replicationFactor, groupId,
-                maxInFlight, maxRequestBytes, requestTimeout, commitInterval);
+                maxInFlight, maxRequestBytes, requestTimeout, commitInterval, client);
     }
 
     public KafkaConfig withRequestTimeout(Duration newTimeout) {
         return new KafkaConfig(bootstrapServers, topics, partitions, replicationFactor, groupId,
-                maxInFlight, maxRequestBytes, newTimeout, commitInterval);
+                maxInFlight, maxRequestBytes, newTimeout, commitInterval, client);
     }
 }

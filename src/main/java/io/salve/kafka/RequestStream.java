@@ -100,6 +100,7 @@ public final class RequestStream {
                                                                observations) {
         ConsumerSettings<String, byte[]> consumerSettings =
                 ConsumerSettings.create(system, new StringDeserializer(), new ByteArrayDeserializer())
+                        .withProperties(cfg.client())
                         .withBootstrapServers(bootstrap)
                         .withGroupId(cfg.groupId())
                         .withClientId("salve-requests")
@@ -111,6 +112,7 @@ public final class RequestStream {
                         .withStopTimeout(Duration.ZERO);
         ProducerSettings<String, byte[]> producerSettings =
                 ProducerSettings.create(system, new StringSerializer(), new ByteArraySerializer())
+                        .withProperties(cfg.client())
                         .withBootstrapServers(bootstrap)
                         .withProperty(ProducerConfig.CLIENT_ID_CONFIG, "salve-results")
                         .withProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")

@@ -91,9 +91,9 @@ public final class Topics {
      * @throws SalveException {@code KAFKA_UNAVAILABLE} when the cluster cannot be reached or refuses
      */
     public static List<String> ensure(String bootstrapServers, KafkaConfig cfg) {
-        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        Map<String, Object> conf = cfg.clientConfig(bootstrapServers, Map.of(
                 AdminClientConfig.CLIENT_ID_CONFIG, "salve-topics",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS)));
         try (Admin admin = Admin.create(conf)) {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

@@ -40,12 +40,12 @@ public final class WindowPublisher implements AutoCloseable {
     private final int diagnosticsPartitions;
 
     /** @param features null when telemetry is off; @param classes null when diagnostics are off */
-    public WindowPublisher(String bootstrap, KafkaConfig.TopicNames topics, FeatureWindows features,
+    public WindowPublisher(String bootstrap, KafkaConfig kafka, FeatureWindows features,
                            ClassWindows classes, TelemetryMetrics metrics) {
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows", ProducerConfig.LINGER_MS_CONFIG, 20),
+        this.producer = new KafkaProducer<>(kafka.clientConfig(bootstrap, Map.of(
+                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows", ProducerConfig.LINGER_MS_CONFIG, 20)),
                 new StringSerializer(), new ByteArraySerializer());
-        this.topics = topics;
+        this.topics = kafka.topics();
         this.features = features;
         this.classes = classes;
         this.metrics = metrics;

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.salve.core.SalveException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,5 +59,22 @@ class KafkaConfigTest {
                     ConfigFactory.parseString(bad).withFallback(ConfigFactory.defaultReference()).resolve()), bad);
             assertEquals("BAD_CONFIG", e.code(), bad);
         }
+    }
+
+    @Test
+    void clientSettingsReachEveryClientInKafkasOwnNamesAndTheClientsOwnSettingsWin() {
+        KafkaConfig none = KafkaConfig.from(ConfigFactory.defaultReference().resolve());
+        if (System.getenv("SALVE_KAFKA_SECURITY_PROTOCOL") == null) {
+            assertEquals(Map.of(), none.client(), "nothing set by default");
+        }
+        KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("salve.kafka.client { security.protocol = SASL_SSL,"
+                + " \"sasl.mechanism\" = SCRAM-SHA-512, client.id = theirs }").withFallback(
+                ConfigFactory.defaultReference()).resolve());
+        assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512", "client.id", "theirs"),
+                c.client());
+        Map<String, Object> admin = c.clientConfig("k:9092", Map.of("client.id", "salve-topics"));
+        assertEquals("SASL_SSL", admin.get("security.protocol"));
+        assertEquals("salve-topics", admin.get("client.id"));
+        assertEquals("k:9092", admin.get("bootstrap.servers"));
     }
 }

@@ -404,7 +404,7 @@ class RequestStreamTest {
         }
         ImageSet images = new ImageSet(50, 1, 28, 28, pixels, labels, FashionMnist.CLASS_NAMES);
         long t0 = System.nanoTime();
-        try (DemoTraffic traffic = DemoTraffic.start(bs, cfg.topics().requests(), images, 1000, 200)) {
+        try (DemoTraffic traffic = DemoTraffic.start(cfg.clientConfig(bs, Map.of()), cfg.topics().requests(), images, 1000, 200)) {
             assertEquals(200L, traffic.finished().toCompletableFuture().get(30, TimeUnit.SECONDS));
         }
         assertTrue(System.nanoTime() - t0 >= 150_000_000L, "200 requests at 1000/s take about 0.2 s");
@@ -425,7 +425,7 @@ class RequestStreamTest {
         assumeTrue(Files.exists(fm.resolve("t10k-images-idx3-ubyte.gz")), "Fashion-MNIST not installed");
         ImageSet test = FashionMnist.test(fm);
         long sent;
-        try (DemoTraffic traffic = DemoTraffic.fashionMnist(bs, cfg.topics().telemetry(), fm, 500)) {
+        try (DemoTraffic traffic = DemoTraffic.fashionMnist(cfg.clientConfig(bs, Map.of()), cfg.topics().telemetry(), fm, 500)) {
             Thread.sleep(400);
             traffic.close();
             sent = traffic.sent();
