@@ -39,6 +39,11 @@ final class EditClient {
     }
 
     Outcome apply(int feature, String method, String direction, double alpha) {
+        return apply(feature, method, direction, alpha, null);
+    }
+
+    /** With {@code ifMatch} (a version, or null): applied only if the edits are still at that version, else 409. */
+    Outcome apply(int feature, String method, String direction, double alpha, Long ifMatch) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(Map.of("feature", feature, "method", method, "direction", direction,
@@ -46,8 +51,9 @@ final class EditClient {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Outcome sent = call(request("/v1/edits").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        HttpRequest.Builder post = request("/v1/edits").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        Outcome sent = call((ifMatch == null ? post : post.header("If-Match", "\"" + ifMatch + "\"")).build());
         if (sent.status() / 100 != 2) {
             return sent;
         }
@@ -67,6 +73,18 @@ final class EditClient {
         Outcome outcome = call(request("/v1/edits/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
                 + "?author=load-tests&reason=swap+scenario").DELETE().build());
         return new Outcome(outcome.status(), id, null, outcome.status() / 100 == 2 ? null : outcome.problem());
+    }
+
+    /** {@code GET /v1/edits}: the edits in force; their {@code version}. */
+    Outcome current() {
+        Outcome got = call(request("/v1/edits").GET().build());
+        try {
+            JsonNode node = JSON.readTree(got.problem() == null ? "{}" : got.problem());
+            return new Outcome(got.status(), null, node.hasNonNull("version") ? node.get("version").asLong() : null,
+                    got.status() == 200 ? null : got.problem());
+        } catch (IOException e) {
+            return new Outcome(got.status(), null, null, "unreadable response: " + got.problem());
+        }
     }
 
     /** {@code GET /v1/edits/history}: every change, oldest first, as the API's JSON (in {@code problem}). */

@@ -3,6 +3,7 @@ package io.salve.load;
 import io.salve.data.ImageSet;
 import io.salve.kafka.DemoTraffic;
 import io.salve.serve.InferenceResult;
+import io.salve.wire.RequestCodec;
 import io.salve.wire.ResultCodec;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -13,6 +14,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+import java.util.function.LongPredicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,6 +46,7 @@ final class LoadGenerator implements AutoCloseable {
     private volatile boolean closed;
     private volatile Bookkeeping current;
     private volatile Semaphore permits;
+    private volatile BiConsumer<String, byte[]> others = (key, value) -> { };
     private int step;
 
     LoadGenerator(String bootstrap, String requestsTopic, String resultsTopic, ImageSet images, PrintStream progress) {
@@ -75,6 +79,14 @@ final class LoadGenerator implements AutoCloseable {
      * then is lost. {@code label} prefixes the progress lines (one every 5 s).
      */
     Measurement measure(Load load, Duration duration, Duration drain, String label) {
+        return measure(load, duration, drain, label, n -> false);
+    }
+
+    /**
+     * As {@link #measure(Load, Duration, Duration, String)}, sending request {@code n} as a blank image (all pixels
+     * 0) where {@code blank} holds: the poison requests of the replica fault.
+     */
+    Measurement measure(Load load, Duration duration, Duration drain, String label, LongPredicate blank) {
         Bookkeeping book = new Bookkeeping("lt-" + run + "-" + (step++) + "-", System.nanoTime());
         Semaphore gate = load.open() ? null : new Semaphore(load.concurrency());
         permits = gate;
@@ -93,7 +105,7 @@ final class LoadGenerator implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
         try {
-            send(book, load, gate, duration);
+            send(book, load, gate, duration, blank);
             long drainEnd = System.nanoTime() + drain.toNanos();
             while (book.outstanding() > 0 && System.nanoTime() < drainEnd) {
                 LockSupport.parkNanos(20_000_000);
@@ -106,12 +118,17 @@ final class LoadGenerator implements AutoCloseable {
         return book.finish(System.nanoTime());
     }
 
+    /** Receives the result records that are not of a measurement (e.g. answers to a fuzzer's records). */
+    void onOtherResults(BiConsumer<String, byte[]> receiver) {
+        this.others = receiver;
+    }
+
     /** The bookkeeping of the measurement in progress (null between measurements): a fault injector marks it. */
     Bookkeeping current() {
         return current;
     }
 
-    private void send(Bookkeeping book, Load load, Semaphore gate, Duration duration) {
+    private void send(Bookkeeping book, Load load, Semaphore gate, Duration duration, LongPredicate blank) {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         for (long n = 0; ; n++) {
@@ -145,8 +162,10 @@ final class LoadGenerator implements AutoCloseable {
             }
             String id = book.prefix() + n;
             book.sent(id, due);
-            producer.send(new ProducerRecord<>(requestsTopic, id,
-                    DemoTraffic.request(id, images, (int) (n % images.count()))), (metadata, e) -> {
+            byte[] request = blank.test(n) ? RequestCodec.encodeUint8(id, new int[] {images.channels(),
+                    images.height(), images.width()}, new byte[images.imageSize()], 0, null)
+                    : DemoTraffic.request(id, images, (int) (n % images.count()));
+            producer.send(new ProducerRecord<>(requestsTopic, id, request), (metadata, e) -> {
                         if (e != null && book.sendFailed(id) && gate != null) {
                             gate.release();
                         }
@@ -160,6 +179,7 @@ final class LoadGenerator implements AutoCloseable {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                 Bookkeeping book = current;
                 if (book == null || !book.ours(r.key())) {
+                    others.accept(r.key(), r.value());
                     continue;
                 }
                 long now = System.nanoTime();

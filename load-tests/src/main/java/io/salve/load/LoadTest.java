@@ -130,9 +130,18 @@ public final class LoadTest implements Callable<Integer> {
                     + "bundle). Default: ${DEFAULT-VALUE}.")
     Duration startTimeout;
 
-    @Option(names = "--faults", split = ",", description = "chaos: the faults, in order: restart, kill9, broker. "
+    @Option(names = "--faults", split = ",", description = "chaos: the faults, in order: restart, kill9, broker, journal, replica. "
             + "Default: all.")
     List<Chaos.Fault> faults;
+
+    @Option(names = "--postgres", description = "chaos journal: host:port of a PostgreSQL server (trust "
+            + "authentication) on which a database of its own is created and dropped. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "127.0.0.1:5432")
+    String postgres;
+
+    @Option(names = "--postgres-user", description = "chaos journal: its user. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "postgres")
+    String postgresUser;
 
     @Option(names = "--results", description = "Directory of the results; default: load-tests/results.")
     Path results;
@@ -211,7 +220,7 @@ public final class LoadTest implements Callable<Integer> {
         double r = rate != null ? rate : 20;
         Duration load = or(duration, Duration.ofSeconds(60));
         Chaos chaos = new Chaos(root, results, serviceEnv(), token, javaOpts(), startTimeout, drain, images, requestsTopic,
-                resultsTopic, progress);
+                resultsTopic, progress, postgres, postgresUser);
         List<Chaos.FaultReport> reports = new ArrayList<>();
         for (Chaos.Fault fault : faults != null ? faults : List.of(Chaos.Fault.values())) {
             reports.add(chaos.run(fault, r, load));
