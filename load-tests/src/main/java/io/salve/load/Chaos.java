@@ -234,6 +234,7 @@ final class Chaos {
             generator.measure(Load.rate(rate), Duration.ofSeconds(10), drain, "fuzz warm-up");
             Measurement clean = generator.measure(Load.rate(rate), load, drain, "fuzz baseline");
             long heapBefore = heapAfterGc(service);
+            Map<String, Long> classesBefore = liveBytesByClass(service);
 
             String prefix = "fz-" + System.currentTimeMillis() + "-";
             Map<String, Set<String>> expected = new ConcurrentHashMap<>();
@@ -284,9 +285,15 @@ final class Chaos {
                 problems.add("the service is not ready after the fuzz");
             }
             long heapAfter = heapAfterGc(service);
+            Map<String, Long> grown = new LinkedHashMap<>();
+            Map<String, Long> classesAfter = liveBytesByClass(service);
+            classesAfter.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - classesBefore.getOrDefault(e.getKey(), 0L)))
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                    .forEach(e -> grown.put(e.getKey(), e.getValue()));
             if (heapAfter > heapBefore * 1.1) {
-                problems.add(String.format("heap after a full GC grew %.0f%%: %d -> %d KiB",
-                        100.0 * (heapAfter - heapBefore) / heapBefore, heapBefore, heapAfter));
+                problems.add(String.format("heap after a full GC grew %.0f%%: %d -> %d KiB (largest growth, bytes: "
+                        + "%s)", 100.0 * (heapAfter - heapBefore) / heapBefore, heapBefore, heapAfter, grown));
             }
             if (fuzzed.failed() > 0) {
                 problems.add(fuzzed.failed() + " valid requests failed: " + fuzzed.errors());
@@ -309,6 +316,7 @@ final class Chaos {
             measured.put("p99MsWithFuzz", fuzzed.p99Ms());
             measured.put("heapKiBBefore", heapBefore);
             measured.put("heapKiBAfter", heapAfter);
+            measured.put("liveBytesGrowthByClass", grown);
             return new FaultReport("fuzz", fuzzed.sent(), fuzzed.answered(), fuzzed.lost(), fuzzed.failed(),
                     fuzzed.duplicates(), 0, 0, measured, problems.isEmpty(), problems, errors, notable(log));
         }
@@ -367,6 +375,21 @@ final class Chaos {
             throw new IllegalStateException("jcmd GC.heap_info said: " + out);
         }
         return Long.parseLong(used.group(1));
+    }
+
+    /** Live bytes per class ({@code jcmd GC.class_histogram}, which collects first): where a heap growth is. */
+    private static Map<String, Long> liveBytesByClass(LocalService service) throws IOException, InterruptedException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Process histogram = new ProcessBuilder(jcmd, Long.toString(service.pid()), "GC.class_histogram")
+                .redirectErrorStream(true).start();
+        Map<String, Long> bytes = new HashMap<>();
+        Matcher row = Pattern.compile("^\\s*\\d+:\\s+\\d+\\s+(\\d+)\\s+(\\S+)", Pattern.MULTILINE)
+                .matcher(new String(histogram.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        histogram.waitFor();
+        while (row.find()) {
+            bytes.merge(row.group(2), Long.parseLong(row.group(1)), Long::sum);
+        }
+        return bytes;
     }
 
     private FaultReport replicaFaults(double rate, Duration load, Path log) throws Exception {
