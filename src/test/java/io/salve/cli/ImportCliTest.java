@@ -316,10 +316,7 @@ public class ImportCliTest {
         BufferedImage grid = ImageIO.read(bundle.file("gradfam/feature-" + feature + ".png").toFile());
         assertTrue(grid.getWidth() > 27 * 4, "four images and their maps: " + grid.getWidth());
         // ONNX Runtime gives no gradients through the backbone: maximisation is refused, saying what to import.
-        Run maximize = salve("maximize", "--bundle", out.toString(), "--feature", "0");
-        assertEquals(SalveCli.USER_ERROR, maximize.exitCode());
-        assertTrue(maximize.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && maximize.err().contains("TorchScript"),
-                maximize.err());
+        assertNotDifferentiable(salve("maximize", "--bundle", out.toString(), "--feature", "0"), "TorchScript");
 
         // An edit of the imported head writes a new bundle that carries the imported backbone along.
         Path edited = work.resolve("edited");
@@ -332,22 +329,29 @@ public class ImportCliTest {
 
     @Test
     void gradFamRefusesAPooledBackboneAndSaysWhatToExport() throws Exception {
-        Path out = work.resolve("pooled");
-        assertEquals(0, salve(importArgs(out, "backbone-pooled.pt")).exitCode());
+        Path out = importedWithSae("pooled", "backbone-pooled.pt", 4, 1);
+        assertNotDifferentiable(salve("gradfam", "--bundle", out.toString(), "--feature", "0"), "feature-map form");
+    }
+
+    /** A bundle imported from {@code backbone} with an SAE trained on the committed images. */
+    private Path importedWithSae(String name, String backbone, int latents, int epochs) throws Exception {
+        Path out = work.resolve(name);
+        assertEquals(0, salve(importArgs(out, backbone)).exitCode());
         assertEquals(0, salve("sae", "--bundle", out.toString(), "--data", "folder", "--data-dir",
-                imageFolder(work.resolve("images")).toString(), "--latents", "4", "--epochs", "1").exitCode());
-        Run run = salve("gradfam", "--bundle", out.toString(), "--feature", "0");
+                imageFolder(work.resolve("images")).toString(), "--latents", String.valueOf(latents), "--epochs",
+                String.valueOf(epochs)).exitCode());
+        return out;
+    }
+
+    /** Refused with NOT_DIFFERENTIABLE, the message saying what to do instead ({@code hint}). */
+    private static void assertNotDifferentiable(Run run, String hint) {
         assertEquals(SalveCli.USER_ERROR, run.exitCode());
-        assertTrue(run.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && run.err().contains("feature-map form"),
-                run.err());
+        assertTrue(run.err().startsWith("error [NOT_DIFFERENTIABLE]: ") && run.err().contains(hint), run.err());
     }
 
     @Test
     void maximizeFollowsGradientsThroughAnImportedTorchScriptBackbone() throws Exception {
-        Path out = work.resolve("torchscript");
-        assertEquals(0, salve(importArgs(out, "backbone-featuremap.pt")).exitCode());
-        assertEquals(0, salve("sae", "--bundle", out.toString(), "--data", "folder", "--data-dir",
-                imageFolder(work.resolve("images")).toString(), "--latents", "8", "--epochs", "3").exitCode());
+        Path out = importedWithSae("torchscript", "backbone-featuremap.pt", 8, 3);
         Bundle bundle = Bundle.open(out);
         int feature = 0; // a linear SAE's latent is never dead
 
