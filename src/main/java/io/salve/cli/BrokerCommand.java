@@ -34,8 +34,9 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Topics, offsets and broker.log; kept across restarts.")
     Path dataDir;
 
-    @Option(names = "--sasl-user", paramLabel = "NAME:PASSWORD", description = "Require SASL/PLAIN logins on the "
-            + "client listener, from this user (repeatable; the first is also the broker's own identity).")
+    @Option(names = "--sasl-user", paramLabel = "NAME:PASSWORD", description = "Require SASL/SCRAM-SHA-256 logins "
+            + "on the client listener, from this user (repeatable; the first is also the broker's own identity; "
+            + "created when the data directory is first formatted).")
     List<String> saslUsers = new ArrayList<>();
 
     @Spec
@@ -62,8 +63,8 @@ final class BrokerCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("Kafka broker ready at %s (data %s, log %s); stop it with Ctrl-C%n"
                 + "services use it with SALVE_KAFKA_BOOTSTRAP_SERVERS=%1$s%s%n",
                 broker.bootstrapServers(), broker.dataDir(), broker.logFile(), users.isEmpty() ? ""
-                        : " SALVE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT SALVE_KAFKA_SASL_MECHANISM=PLAIN "
-                        + "SALVE_KAFKA_SASL_JAAS_CONFIG='org.apache.kafka.common.security.plain.PlainLoginModule "
+                        : " SALVE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT SALVE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 "
+                        + "SALVE_KAFKA_SASL_JAAS_CONFIG='org.apache.kafka.common.security.scram.ScramLoginModule "
                         + "required username=\"NAME\" password=\"PASSWORD\";'");
         spec.commandLine().getOut().flush();
         int exit = broker.awaitExit();

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 
@@ -26,11 +27,17 @@ final class BrokerJvm {
 
     private BrokerJvm() { }
 
-    /** Formats the storage of a new data directory: {@code kafka.tools.StorageTool format} with a new cluster id. */
-    static void format(String classPath, Path propsFile, BrokerLog log, Duration timeout) {
-        List<String> cmd = List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    /**
+     * Formats the storage of a new data directory: {@code kafka.tools.StorageTool format} with a new cluster id, and
+     * the SCRAM credentials of {@code scramUsers} (name to password) in the new metadata log.
+     */
+    static void format(String classPath, Path propsFile, Map<String, String> scramUsers, BrokerLog log,
+                       Duration timeout) {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", classPath, "kafka.tools.StorageTool", "format",
-                "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString());
+                "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString()));
+        scramUsers.forEach((name, password) -> cmd.addAll(List.of("--add-scram",
+                ServerProperties.SCRAM + "=[name=" + name + ",password=" + password + "]")));
         try {
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)

@@ -12,8 +12,9 @@ import java.util.Objects;
 /**
  * Where and how the development broker runs: {@code host:port} of its client listener (port 0 = any free port), its
  * data directory, how long start-up (including a first-time format) may take, the options of its JVM, and, when
- * {@code saslUsers} (name to password) is not empty, SASL/PLAIN authentication on the client listener
- * ({@code SASL_PLAINTEXT}; the first user is also the broker's own identity).
+ * {@code saslUsers} (name to password) is not empty, SASL/SCRAM-SHA-256 authentication on the client listener
+ * ({@code SASL_PLAINTEXT}; the first user is also the broker's own identity). The users' credentials are written when
+ * the data directory is first formatted: later starts on the same data keep the first users.
  */
 public record BrokerSettings(String host, int port, Path dataDir, Duration startTimeout, List<String> jvmOptions,
                              Map<String, String> saslUsers) {
@@ -28,9 +29,10 @@ public record BrokerSettings(String host, int port, Path dataDir, Duration start
             throw new SalveException("BAD_CONFIG", "the broker's port must be 0..65535, was " + port);
         }
         for (Map.Entry<String, String> user : saslUsers.entrySet()) {
-            if (!user.getKey().matches("[A-Za-z0-9_.-]+") || user.getValue().isEmpty() || user.getValue().contains("\"")) {
+            if (!user.getKey().matches("[A-Za-z0-9_.-]+") || !user.getValue().matches("[^\"\\[\\],=\\s]+")) {
                 throw new SalveException("BAD_CONFIG", "a SASL user is NAME:PASSWORD, the name of letters, digits, "
-                        + "'.', '_', '-', the password not empty and without '\"'; got user '" + user.getKey() + "'");
+                        + "'.', '_', '-', the password not empty and without quotes, brackets, commas, '=' or "
+                        + "spaces; got user '" + user.getKey() + "'");
             }
         }
     }
@@ -61,9 +63,9 @@ public record BrokerSettings(String host, int port, Path dataDir, Duration start
 
     /** The Kafka client settings of {@code user} against this broker: what {@code salve.kafka.client} would hold. */
     public static Map<String, String> saslClient(String user, String password) {
-        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
-                        + "\" password=\"" + password + "\";");
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", ServerProperties.SCRAM,
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
     }
 
     /** The client settings the broker's own readiness probe uses: its first SASL user's, or none. */

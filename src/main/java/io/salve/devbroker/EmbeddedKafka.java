@@ -75,7 +75,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path propsFile = ServerProperties.write(dir, host, port, logDir, settings.saslUsers());
         BrokerLog log = BrokerLog.in(dir);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
-            BrokerJvm.format(classPath, propsFile, log, Duration.ofNanos(deadline - System.nanoTime()));
+            BrokerJvm.format(classPath, propsFile, settings.saslUsers(), log,
+                    Duration.ofNanos(deadline - System.nanoTime()));
         }
 
         Process process = BrokerJvm.start(classPath, settings.jvmOptions(), dir, propsFile, log);

@@ -7,6 +7,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -17,6 +18,8 @@ import java.util.Properties;
 final class ServerProperties {
 
     static final String FILE = "server.properties";
+    /** The SASL mechanism of the client listener when it takes logins. */
+    static final String SCRAM = "SCRAM-SHA-256";
     private static final String CONTROLLER_PORT = "salve.controller.port";   // ignored by Kafka, read on restart
 
     private ServerProperties() { }
@@ -68,7 +71,8 @@ final class ServerProperties {
     }
 
     /**
-     * One SASL_PLAINTEXT listener for clients and the broker itself (the first user is the broker's identity); the
+     * One SASL_PLAINTEXT listener taking SCRAM-SHA-256 logins, for clients and the broker itself (the first user is
+     * the broker's identity; the credentials are written into the metadata log when the storage is formatted); the
      * controller stays on its own plaintext listener.
      */
     private static void sasl(Properties p, String host, int port, int controllerPort, Map<String, String> users) {
@@ -77,14 +81,11 @@ final class ServerProperties {
         p.setProperty("advertised.listeners", "SASL_PLAINTEXT://" + host + ":" + port);
         p.setProperty("inter.broker.listener.name", "SASL_PLAINTEXT");
         p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
-        p.setProperty("sasl.enabled.mechanisms", "PLAIN");
-        p.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.setProperty("sasl.enabled.mechanisms", SCRAM);
+        p.setProperty("sasl.mechanism.inter.broker.protocol", SCRAM);
         Map.Entry<String, String> self = users.entrySet().iterator().next();
-        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required "
-                + "username=\"" + self.getKey() + "\" password=\"" + self.getValue() + "\"");
-        users.forEach((name, password) -> jaas.append(" user_").append(name).append("=\"").append(password)
-                .append('"'));
-        p.setProperty("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        p.setProperty("listener.name.sasl_plaintext." + SCRAM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                BrokerSettings.saslClient(self.getKey(), self.getValue()).get("sasl.jaas.config"));
     }
 
     /** The controller port of the previous run when it is still free, else a new one. */
