@@ -187,6 +187,15 @@ class RequestCodecTest {
     }
 
     @Test
+    void deeplyNestedJsonIsRefusedWhileParsing() {
+        // 32 levels at most: a bracket bomb costs the parser nothing beyond them.
+        String deep = "{\"id\": \"d\", \"tensor\": " + "[".repeat(1000) + "]".repeat(1000) + "}";
+        assertTrue(reject("BAD_JSON", deep).getMessage().contains("depth"));
+        reject("BAD_SHAPE", "{\"id\": \"s\", \"tensor\": {\"dtype\": \"uint8\", \"shape\": [" + "1,".repeat(1000)
+                + "1], \"data\": \"AAAA\"}}");
+    }
+
+    @Test
     void badImageKeepsTheRequestId() {
         assertEquals("i", reject("BAD_IMAGE", RequestCodec.encodeImage("i", randomBytes(500, 3), null)).id());
         reject("BAD_BASE64", "{\"id\": \"i\", \"image\": \"not base64!\"}");
