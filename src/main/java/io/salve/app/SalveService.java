@@ -168,8 +168,8 @@ public final class SalveService implements AutoCloseable {
         };
         Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer) : null;
 
-        Admin admin = Admin.create(kafka.clientConfig(bootstrap, Map.of(
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
+        Admin admin = Admin.create(kafka.clientConfig(bootstrap, Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-admin", () -> {
             admin.close(Duration.ofSeconds(5));
             return CompletableFuture.completedFuture(Done.getInstance());
@@ -195,8 +195,8 @@ public final class SalveService implements AutoCloseable {
         });
         service.startRequestStream(shutdown, codec, infer, windows, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
-            DemoTraffic demo = DemoTraffic.fashionMnist(kafka.clientConfig(bootstrap, Map.of()), kafka.topics().requests(),
-                    serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
+            DemoTraffic demo = DemoTraffic.fashionMnist(kafka.clientConfig(bootstrap, Map.of()),
+                    kafka.topics().requests(), serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-demo-traffic", () -> {
                 demo.close();
                 return CompletableFuture.completedFuture(Done.getInstance());

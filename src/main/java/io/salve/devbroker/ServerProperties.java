@@ -26,7 +26,7 @@ final class ServerProperties {
 
     /**
      * Writes the file for a broker listening on {@code host:port} with its logs in {@code logDir}; with
-     * {@code saslUsers}, the client listener takes SASL/PLAIN logins of those users only.
+     * {@code saslUsers}, the client listener takes SASL/SCRAM-SHA-256 logins of those users only.
      */
     static Path write(Path dataDir, String host, int port, Path logDir, Map<String, String> saslUsers) {
         Path file = dataDir.resolve(FILE);

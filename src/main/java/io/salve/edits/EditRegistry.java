@@ -261,7 +261,8 @@ public final class EditRegistry
         /** From the {@code salve.edits} block, with the JDBC plugins of the journal it names. */
         public static Settings fromConfig(Config edits) {
             String plugins = "salve.edits.plugins." + EditJournal.kind(edits);
-            return new Settings(edits.getDouble("max-alpha"), edits.getInt("max-active"), edits.getInt("snapshot-every"),
+            return new Settings(edits.getDouble("max-alpha"), edits.getInt("max-active"),
+                    edits.getInt("snapshot-every"),
                     edits.getInt("keep-snapshots"), plugins + ".journal", plugins + ".snapshot");
         }
     }
@@ -452,7 +453,8 @@ public final class EditRegistry
     private void checkActive(int active) {
         if (active > settings.maxActive()) {
             throw new SalveException("TOO_MANY_EDITS", "model " + model + " would have " + active + " active edits; "
-                    + "at most " + settings.maxActive() + " (salve.edits.max-active): revert some, or PUT a smaller set");
+                    + "at most " + settings.maxActive() + " (salve.edits.max-active): revert some, or PUT a smaller "
+                    + "set");
         }
     }
 

@@ -61,9 +61,11 @@ final class EditRoutes extends AllDirectives {
                         delete(() -> change(expected -> why((author, reason) -> state(() -> edits.revertAll(author,
                                 reason, expected))))))),
                 path("history", () -> get(() -> auth.read(() -> parameterOptional("limit", limit ->
-                        parameterOptional("after", after -> onSuccess(edits::history, entries -> complete(
-                                StatusCodes.OK, HistoryView.page(model, entries, limit, after),
-                                Json.marshaller()))))))),
+                        parameterOptional("after", after -> {
+                            HistoryView.Page page = HistoryView.Page.of(limit, after);
+                            return onSuccess(edits::history, entries -> complete(StatusCodes.OK,
+                                    page.of(model, entries), Json.marshaller()));
+                        }))))),
                 path("preview", () -> post(() -> auth.read(() -> bodies.json(EditBody.class, body ->
                         onSuccess(() -> previews.of(body), preview -> complete(StatusCodes.OK, preview,
                                 Json.marshaller())))))),

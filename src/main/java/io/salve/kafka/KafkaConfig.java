@@ -55,6 +55,13 @@ public record KafkaConfig(String bootstrapServers, TopicNames topics, int partit
         Objects.requireNonNull(commitInterval, "commitInterval");
         client = Map.copyOf(client);
         bootstrapServers = bootstrapServers.strip();
+        if (bootstrapServers.isEmpty() && client.containsKey(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)) {
+            // Else every client would wait out its timeouts against the embedded broker's plaintext listener.
+            throw new SalveException("BAD_CONFIG", "salve.kafka.client sets security.protocol "
+                    + "(SALVE_KAFKA_SECURITY_PROTOCOL) for an external cluster, but salve.kafka.bootstrap-servers "
+                    + "(SALVE_KAFKA_BOOTSTRAP_SERVERS) is empty: the embedded development broker takes plaintext "
+                    + "clients only");
+        }
         positive("partitions", partitions);
         positive("replication-factor", replicationFactor);
         positive("max-in-flight", maxInFlight);

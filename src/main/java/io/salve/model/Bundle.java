@@ -105,7 +105,10 @@ public final class Bundle {
         return openBackbone(device, false);
     }
 
-    /** As {@link #openBackbone(Device)}; with {@code gradients}, ready for {@link Backbone#activations(ai.djl.ndarray.NDArray)}. */
+    /**
+     * As {@link #openBackbone(Device)}; with {@code gradients}, ready for
+     * {@link Backbone#activations(ai.djl.ndarray.NDArray)}.
+     */
     public Backbone openBackbone(Device device, boolean gradients) {
         if (!isImported()) {
             return loadNetwork(device);

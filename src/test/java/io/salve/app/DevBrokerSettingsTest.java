@@ -9,6 +9,8 @@ import io.salve.core.SalveException;
 import io.salve.devbroker.BrokerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DevBrokerSettingsTest {
@@ -41,5 +43,16 @@ class DevBrokerSettingsTest {
         SalveException e = assertThrows(SalveException.class,
                 () -> DevBrokerSettings.from(config("salve.kafka.embedded.port = 70000")));
         assertEquals("BAD_CONFIG", e.code());
+    }
+
+    @Test
+    void aSaslUserThatCannotBeWrittenIntoTheBrokersConfigurationIsABadConfig() {
+        BrokerSettings s = DevBrokerSettings.from(config(""));
+        for (Map<String, String> user : List.of(Map.of("a b", "secret"), Map.of("salve", ""),
+                Map.of("salve", "se,cret"), Map.of("salve", "se\"cret"), Map.of("salve", "se]cret"))) {
+            assertEquals("BAD_CONFIG", assertThrows(SalveException.class, () -> s.withSaslUsers(user)).code(),
+                    user.toString());
+        }
+        assertEquals(Map.of("salve", "s3cret-pass"), s.withSaslUsers(Map.of("salve", "s3cret-pass")).saslUsers());
     }
 }

@@ -123,7 +123,8 @@ class AccessTest extends ApiTest {
         assertEquals(2, version());
 
         List<String> logged = warnings.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        assertTrue(logged.stream().anyMatch(l -> l.contains("POST /v1/edits by \"alice\" (operator)")), logged::toString);
+        assertTrue(logged.stream().anyMatch(l -> l.contains("POST /v1/edits by \"alice\" (operator)")),
+                logged::toString);
         assertTrue(logged.stream().anyMatch(l -> l.contains("DELETE /v1/edits by \"salve.api.token\" (admin)")),
                 logged::toString);
         assertTrue(logged.stream().anyMatch(l -> l.contains("token \"grafana\" is viewer")), logged::toString);

@@ -107,8 +107,9 @@ abstract class ApiTest {
         warnings.start();
         ((Logger) LoggerFactory.getLogger(BearerAuth.class)).addAppender(warnings);
         PersistenceTestKit.create(kit.system()).clearAll();
-        registry = kit.spawn(EditRegistry.create(model, head, sae, new EditRegistry.Settings(MAX_ALPHA, MAX_ACTIVE, 100, 2, "",
-                "")), "edits-" + REGISTRIES.incrementAndGet());
+        registry = kit.spawn(EditRegistry.create(model, head, sae,
+                new EditRegistry.Settings(MAX_ALPHA, MAX_ACTIVE, 100, 2, "", "")),
+                "edits-" + REGISTRIES.incrementAndGet());
         edits = new RegistryActorClient(registry, kit.system(), Duration.ofSeconds(5));
         serve(settings(TOKEN, false));
     }

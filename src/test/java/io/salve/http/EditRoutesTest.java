@@ -90,6 +90,7 @@ class EditRoutesTest extends ApiTest {
         assertEquals(3, pages);
         get("/v1/edits/history?limit=0").error(400, "BAD_LIMIT");
         get("/v1/edits/history?limit=1001").error(400, "BAD_LIMIT");
+        get("/v1/edits/history?limit=4294967396").error(400, "BAD_LIMIT");
         get("/v1/edits/history?limit=ten").error(400, "BAD_LIMIT");
         get("/v1/edits/history?after=-1").error(400, "BAD_AFTER");
     }

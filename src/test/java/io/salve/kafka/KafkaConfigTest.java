@@ -67,14 +67,22 @@ class KafkaConfigTest {
         if (System.getenv("SALVE_KAFKA_SECURITY_PROTOCOL") == null) {
             assertEquals(Map.of(), none.client(), "nothing set by default");
         }
-        KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("salve.kafka.client { security.protocol = SASL_SSL,"
-                + " \"sasl.mechanism\" = SCRAM-SHA-512, client.id = theirs }").withFallback(
-                ConfigFactory.defaultReference()).resolve());
+        String secured = "salve.kafka.client { security.protocol = SASL_SSL, \"sasl.mechanism\" = SCRAM-SHA-512, "
+                + "client.id = theirs }";
+        KafkaConfig c = KafkaConfig.from(ConfigFactory.parseString("salve.kafka.bootstrap-servers = \"k:9092\", "
+                + secured).withFallback(ConfigFactory.defaultReference()).resolve());
         assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512", "client.id", "theirs"),
                 c.client());
         Map<String, Object> admin = c.clientConfig("k:9092", Map.of("client.id", "salve-topics"));
         assertEquals("SASL_SSL", admin.get("security.protocol"));
         assertEquals("salve-topics", admin.get("client.id"));
         assertEquals("k:9092", admin.get("bootstrap.servers"));
+
+        // Security settings without an external cluster: the embedded broker is plaintext only.
+        SalveException embedded = assertThrows(SalveException.class, () -> KafkaConfig.from(ConfigFactory.parseString(
+                "salve.kafka.bootstrap-servers = \"\", " + secured).withFallback(ConfigFactory.defaultReference())
+                .resolve()));
+        assertEquals("BAD_CONFIG", embedded.code());
+        assertTrue(embedded.getMessage().contains("SALVE_KAFKA_BOOTSTRAP_SERVERS"), embedded.getMessage());
     }
 }

@@ -404,7 +404,8 @@ class RequestStreamTest {
         }
         ImageSet images = new ImageSet(50, 1, 28, 28, pixels, labels, FashionMnist.CLASS_NAMES);
         long t0 = System.nanoTime();
-        try (DemoTraffic traffic = DemoTraffic.start(cfg.clientConfig(bs, Map.of()), cfg.topics().requests(), images, 1000, 200)) {
+        try (DemoTraffic traffic = DemoTraffic.start(cfg.clientConfig(bs, Map.of()), cfg.topics().requests(), images,
+                1000, 200)) {
             assertEquals(200L, traffic.finished().toCompletableFuture().get(30, TimeUnit.SECONDS));
         }
         assertTrue(System.nanoTime() - t0 >= 150_000_000L, "200 requests at 1000/s take about 0.2 s");

@@ -4,17 +4,6 @@ import io.salve.data.ImageSet;
 import io.salve.devbroker.Ports;
 import io.salve.serve.InferenceResult;
 import io.salve.wire.ResultCodec;
-import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,12 +25,22 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code load-tests/run chaos}: one fault at a time under a steady stream of requests, each against a service of its
@@ -331,7 +331,8 @@ final class Chaos {
             Fuzz.Call call = fuzz.call(n, token);
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(service.http() + call.path()))
                     .timeout(Duration.ofSeconds(20)).method(call.method(), call.body() == null
-                            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(call.body()));
+                            ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofByteArray(call.body()));
             for (int h = 0; h < call.headers().size(); h += 2) {
                 b.header(call.headers().get(h), call.headers().get(h + 1));
             }
@@ -364,12 +365,8 @@ final class Chaos {
 
     /** The service JVM's used heap in KiB right after a full collection ({@code jcmd GC.run}, then GC.heap_info). */
     private static long heapAfterGc(LocalService service) throws IOException, InterruptedException {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        new ProcessBuilder(jcmd, Long.toString(service.pid()), "GC.run").redirectErrorStream(true).start().waitFor();
-        Process info = new ProcessBuilder(jcmd, Long.toString(service.pid()), "GC.heap_info").redirectErrorStream(true)
-                .start();
-        String out = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        info.waitFor();
+        jcmd(service, "GC.run");
+        String out = jcmd(service, "GC.heap_info");
         Matcher used = Pattern.compile("used (\\d+)K").matcher(out);
         if (!used.find()) {
             throw new IllegalStateException("jcmd GC.heap_info said: " + out);
@@ -379,17 +376,22 @@ final class Chaos {
 
     /** Live bytes per class ({@code jcmd GC.class_histogram}, which collects first): where a heap growth is. */
     private static Map<String, Long> liveBytesByClass(LocalService service) throws IOException, InterruptedException {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        Process histogram = new ProcessBuilder(jcmd, Long.toString(service.pid()), "GC.class_histogram")
-                .redirectErrorStream(true).start();
         Map<String, Long> bytes = new HashMap<>();
         Matcher row = Pattern.compile("^\\s*\\d+:\\s+\\d+\\s+(\\d+)\\s+(\\S+)", Pattern.MULTILINE)
-                .matcher(new String(histogram.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        histogram.waitFor();
+                .matcher(jcmd(service, "GC.class_histogram"));
         while (row.find()) {
             bytes.merge(row.group(2), Long.parseLong(row.group(1)), Long::sum);
         }
         return bytes;
+    }
+
+    /** What {@code jcmd <service> command} prints (the JDK's own jcmd, beside this JVM's java). */
+    private static String jcmd(LocalService service, String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(service.pid()), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     private FaultReport replicaFaults(double rate, Duration load, Path log) throws Exception {

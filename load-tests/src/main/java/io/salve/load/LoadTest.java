@@ -130,7 +130,8 @@ public final class LoadTest implements Callable<Integer> {
                     + "bundle). Default: ${DEFAULT-VALUE}.")
     Duration startTimeout;
 
-    @Option(names = "--faults", split = ",", description = "chaos: the faults, in order: restart, kill9, broker, journal, replica. "
+    @Option(names = "--faults", split = ",", description = "chaos: the faults, in order: restart, kill9, broker, "
+            + "journal, replica, fuzz. "
             + "Default: all.")
     List<Chaos.Fault> faults;
 
