@@ -155,7 +155,8 @@ public final class SalveService implements AutoCloseable {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
-        LOG.info("replicas on {}, batches of up to {} requests or {} ms", serve.devices(), serve.batching().maxBatch(),
+        LOG.info("replicas on {}, batches of up to {} requests; an idle replica waits at most {} ms for one to fill",
+                serve.devices(), serve.batching().maxBatch(),
                 serve.batching().maxDelay().toMillis());
         RequestCodec codec = codec(bundle, kafka);
         // A plain future, not an ask: an ask's stage runs every non-async callback asynchronously, and on 2 cores
@@ -222,22 +223,22 @@ public final class SalveService implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec, infer,
                 blocking, ApiSettings.from(system.settings().config()));
-        // Each head comes with the diagnostics' held-out alpha_flip of every suppression: up to seconds of work, hence
-        // off the actors.
+        // The diagnostics' held-out alpha_flip of every suppression is up to seconds of work: built after the head is
+        // served, off the actors.
         float[][] heldOut = served.heldOut().rows();
-        Function<EditState, ServingHead> heads = state -> ServingHead.of(served.head(), served.sae(), heldOut,
-                state.editSet(), state.version());
+        Function<EditState, ServingHead> heads = state -> ServingHead.of(served.head(), served.sae(), state.editSet(),
+                state.version());
         EditState recovered = edits.current().toCompletableFuture().join();
         if (recovered.version() > 0) {
-            ServingHead head = heads.apply(recovered);
+            ServingHead head = heads.apply(recovered).withReferences(heldOut);
             AskPattern.<ReplicaPool.Command, Long>ask(pool, ack -> new ReplicaPool.SwapHead(head, ack), ASK_TIMEOUT,
                     system.scheduler()).toCompletableFuture().join();
             metrics.editVersion(recovered.version());
         }
         LOG.info("edit registry of {}: version {}, {} active edits", modelName(bundle), recovered.version(),
                 recovered.active().size());
-        system.systemActorOf(HeadSwapper.create(pool, recovered.version(), edits::subscribe, heads, blocking,
-                metrics::swapped), "head-swapper", Props.empty());
+        system.systemActorOf(HeadSwapper.create(pool, recovered.version(), edits::subscribe, heads,
+                head -> head.withReferences(heldOut), blocking, metrics::swapped), "head-swapper", Props.empty());
         return api.routes();
     }
 

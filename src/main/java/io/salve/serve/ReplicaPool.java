@@ -18,13 +18,17 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Micro-batches requests and routes each batch to the least-loaded ready replica.
+ * Dynamic batching: requests wait here while every replica is busy, and an idle replica takes all that waits at once
+ * (as Triton's dynamic batcher and DJL Serving's aggregator do), so a lone request starts at once and a batch grows
+ * with the load instead of waiting out a fixed delay.
  *
- * <p>A batch closes at {@code maxBatch} requests or {@code maxDelay} after its first request, whichever comes first,
- * and is formed under one {@link ServingHead}: a head swap closes the open batch first, so a batch never mixes edit
- * versions. Each replica holds at most {@code maxOutstanding} batches (one running, the next one queued in its
- * mailbox, so the device never idles between batches); further batches wait here. Nothing here is unbounded in
- * practice: the edge bounds requests in flight.
+ * <p>A batch closes when it holds {@code maxBatch} requests, or when a ready replica is idle and the oldest request
+ * has waited {@code maxDelay} (0: at once; more trades latency for fuller batches, Triton's max_queue_delay). It is
+ * formed under one {@link ServingHead}: a head swap closes the open batch first, so a batch never mixes edit
+ * versions. Each replica holds at most {@code maxOutstanding} batches: a full batch may queue in a busy replica's
+ * mailbox behind the running one, so under saturation the device never idles between batches; a partial batch goes
+ * only to an idle replica, since it can still grow here. Nothing here is unbounded in practice: the edge bounds
+ * requests in flight.
  */
 public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
 
@@ -89,6 +93,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
     private int alive;
     private final Deque<Replica.RunBatch> waiting = new ArrayDeque<>();
     private List<Pending> buffer = new ArrayList<>();
+    private long bufferSince;
     private final IntConsumer batches;
     private ServingHead head;
 
@@ -149,23 +154,49 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
 
     private Behavior<Command> add(Pending pending) {
         if (buffer.isEmpty()) {
-            timers.startSingleTimer(Flush.INSTANCE, settings.maxDelay());
+            bufferSince = System.nanoTime();
         }
         buffer.add(pending);
         if (buffer.size() >= settings.maxBatch()) {
             closeBatch();
+        } else {
+            startIfIdle();
         }
         return this;
     }
 
+    /** An idle replica takes what is buffered once the oldest request has waited maxDelay (at once by default). */
+    private void startIfIdle() {
+        if (buffer.isEmpty() || !waiting.isEmpty() || !anyIdle()) {
+            return;
+        }
+        long left = settings.maxDelay().toNanos() - (System.nanoTime() - bufferSince);
+        if (left <= 0) {
+            closeBatch();
+        } else if (!timers.isTimerActive(Flush.INSTANCE)) {
+            timers.startSingleTimer(Flush.INSTANCE, Duration.ofNanos(left));
+        }
+    }
+
+    private boolean anyIdle() {
+        for (int i = 0; i < replicas.size(); i++) {
+            if (ready[i] && outstanding[i] == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Behavior<Command> onFlush() {
-        closeBatch();
+        // With every replica busy the buffer keeps growing; the next BatchDone starts it.
+        startIfIdle();
         return this;
     }
 
     private Behavior<Command> onBatchDone(BatchDone done) {
         outstanding[done.index()]--;
         dispatch();
+        startIfIdle();
         return this;
     }
 
@@ -175,6 +206,7 @@ public final class ReplicaPool extends AbstractBehavior<ReplicaPool.Command> {
         }
         ready[r.index()] = true;
         dispatch();
+        startIfIdle();
         return this;
     }
 

@@ -35,8 +35,8 @@ public record ServingHead(Head head, long version, EditSet edits, Head base, Lis
     }
 
     /**
-     * Everything a replica needs for {@code edits} at {@code version}: the bundle's head, its SAE and its held-out
-     * (test) activations, read from disk; see {@link #of(Head, Sae, float[][], EditSet, long)}.
+     * Everything a replica needs for {@code edits} at {@code version}, references included: the bundle's head, its SAE
+     * and its held-out (test) activations, read from disk; see {@link #of(Head, Sae, EditSet, long)}.
      */
     public static ServingHead of(Bundle bundle, EditSet edits, long version) {
         if (edits.edits().isEmpty()) {
@@ -48,15 +48,15 @@ public record ServingHead(Head head, long version, EditSet edits, Head base, Lis
             throw new SalveException("NO_SAE", "the bundle has no SAE, so it cannot be edited");
         }
         float[][] heldOut = bundle.cachedActivations("test").map(Activations::rows).orElse(new float[0][]);
-        return of(bundle.head(), bundle.sae(), heldOut, edits, version);
+        return of(bundle.head(), bundle.sae(), edits, version).withReferences(heldOut);
     }
 
     /**
      * The edited head ({@code edits.apply(base, sae)}, built edit by edit) and, for each suppression edit, its alpha
-     * path from the head the edits before it left and the alpha_flip distribution per class of {@code heldOut}
-     * (the drift reference; may be empty). Slow (it traces every held-out sample): call it off the inference path.
+     * path from the head the edits before it left. Cheap (microseconds to a millisecond): it is what a new edit waits
+     * for before it is served. The probes' drift references are not built yet: {@link #withReferences(float[][])}.
      */
-    public static ServingHead of(Head base, Sae sae, float[][] heldOut, EditSet edits, long version) {
+    public static ServingHead of(Head base, Sae sae, EditSet edits, long version) {
         Head head = base;
         List<SuppressionProbe> probes = new ArrayList<>();
         for (int i = 0; i < edits.edits().size(); i++) {
@@ -64,12 +64,29 @@ public record ServingHead(Head head, long version, EditSet edits, Head base, Lis
             // Exactly EditSet.apply's steps (Edit.apply is EditPath.of(...).at(alpha)), keeping each path.
             EditPath path = EditPath.of(head, sae, edit.template());
             if (edit.direction() == Direction.SUPPRESS) {
-                SuppressionProbe probe = SuppressionProbe.of(i, edit, path, heldOut);
+                SuppressionProbe probe = SuppressionProbe.of(i, edit, path);
                 probes.add(probe);
                 head = probe.after();
             } else {
                 head = path.at(edit.alpha());
             }
+        }
+        return new ServingHead(head, version, edits, base, probes);
+    }
+
+    /** Whether every suppression's drift reference is built. */
+    public boolean referencesReady() {
+        return suppressions.stream().allMatch(SuppressionProbe::referenceReady);
+    }
+
+    /**
+     * The same head and version with each suppression's held-out alpha_flip distribution per class, from
+     * {@code heldOut} (may be empty). Slow (it traces every held-out sample): call it off the inference path.
+     */
+    public ServingHead withReferences(float[][] heldOut) {
+        List<SuppressionProbe> probes = new ArrayList<>(suppressions.size());
+        for (SuppressionProbe p : suppressions) {
+            probes.add(p.referenceReady() ? p : p.withReference(heldOut));
         }
         return new ServingHead(head, version, edits, base, probes);
     }

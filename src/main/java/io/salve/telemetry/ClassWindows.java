@@ -38,10 +38,13 @@ public final class ClassWindows {
      * One suppression edit's effect on the class's requests in the window.
      *
      * @param medianAlphaFlip null when more than half never flip
-     * @param drift           null when the window or the held-out set has too few samples of the class
+     * @param referenceReady  false while the held-out reference is still being built (just after the edit)
+     * @param drift           null when the reference is not ready, or the window or the held-out set has too few
+     *                        samples of the class
      */
     public record EditStats(int edit, int feature, String method, double alpha, int samples, int flipped,
-                            double flipRate, Double medianAlphaFlip, int nearCritical, Drift drift) {
+                            double flipRate, Double medianAlphaFlip, int nearCritical, boolean referenceReady,
+                            Drift drift) {
     }
 
     /**
@@ -57,7 +60,8 @@ public final class ClassWindows {
 
     /** One suppression edit's per-class accumulators. */
     private static final class EditWindow {
-        final SuppressionProbe probe;
+        // The newest seen: the edit's probe gets its reference after the edit is first served, at the same version.
+        SuppressionProbe probe;
         final int[] samples;
         final int[] flipped;
         final int[] nearCritical;
@@ -72,6 +76,9 @@ public final class ClassWindows {
         }
 
         void add(Observation.Diagnosis d) {
+            if (d.probe().referenceReady()) {
+                probe = d.probe();
+            }
             int k = d.predicted();
             if (samples[k] == alphaFlip[k].length) {
                 alphaFlip[k] = Arrays.copyOf(alphaFlip[k], 2 * samples[k]);
@@ -160,7 +167,7 @@ public final class ClassWindows {
         double[] live = Arrays.copyOf(w.alphaFlip[k], n);
         Arrays.sort(live);
         double median = Summary.of(live).median();
-        double[] reference = w.probe.reference()[k];
+        double[] reference = w.probe.referenceReady() ? w.probe.reference()[k] : new double[0];
         Drift drift = null;
         if (n >= driftMinSamples && reference.length >= driftMinSamples) {
             double distance = KsDistance.between(live, reference);
@@ -168,6 +175,6 @@ public final class ClassWindows {
         }
         return new EditStats(w.probe.index(), w.probe.edit().feature(), w.probe.edit().method().id(),
                 w.probe.edit().alpha(), n, w.flipped[k], (double) w.flipped[k] / n,
-                Double.isFinite(median) ? median : null, w.nearCritical[k], drift);
+                Double.isFinite(median) ? median : null, w.nearCritical[k], w.probe.referenceReady(), drift);
     }
 }

@@ -41,8 +41,9 @@ public final class ObservationJson {
 
     /**
      * {"type":"request","id",editVersion,prediction,label?,uneditedPrediction,changed,suppressions:[{edit,feature,
-     * method,alpha,predicted,margin,alphaCrit,alphaCritAnalytic,alphaFlip,flipTo,flipped,nearCritical}]}; undefined
-     * or infinite thresholds are null.
+     * method,alpha,predicted,margin,alphaCrit,alphaCritAnalytic,alphaFlip,flipTo,flipped,nearCritical,
+     * referenceReady}]}; undefined or infinite thresholds are null. referenceReady is false for the requests served
+     * while the edit's held-out drift reference is still being built (the windows' drift is null for them).
      */
     public static byte[] diagnostics(InferenceResult r) {
         Observation o = r.observed();
@@ -69,6 +70,7 @@ public final class ObservationJson {
                 }
                 g.writeBooleanField("flipped", d.flipped());
                 g.writeBooleanField("nearCritical", d.nearCritical());
+                g.writeBooleanField("referenceReady", d.probe().referenceReady());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -1,10 +1,15 @@
 package io.salve.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.salve.core.Head;
+import io.salve.core.Sae;
+import io.salve.core.SaeKind;
+import io.salve.core.edit.Fixtures;
 import io.salve.core.edit.Direction;
 import io.salve.core.edit.Edit;
 import io.salve.core.edit.EditMethod;
@@ -15,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -64,7 +70,7 @@ class HeadSwapperTest {
                 blockedNanos.set(System.nanoTime() - start);
             }
             return head(s);
-        }, Executors.newSingleThreadExecutor(), swapTimes::add));
+        }, h -> h, Executors.newSingleThreadExecutor(), swapTimes::add));
         subscribed(pool, subscriber).tell(state(1));
         // While version 1 is being built, 2..5 arrive (queued before the build can end); only 5 needs building after.
         pool.awaitAssert(() -> {
@@ -110,11 +116,42 @@ class HeadSwapperTest {
                 throw new IllegalStateException("out of memory, say");
             }
             return head(s);
-        }, Executors.newSingleThreadExecutor(), d -> { }));
+        }, h -> h, Executors.newSingleThreadExecutor(), d -> { }));
         subscribed(pool, subscriber).tell(state(1));
         pool.expectNoMessage(Duration.ofMillis(200));
         subscriber.get().tell(state(2));
         assertEquals(2, pool.expectMessageClass(ReplicaPool.SwapHead.class).head().version());
+    }
+
+    @Test
+    void anEditIsServedBeforeItsDriftReferencesAreBuiltAndThenWithThem() throws Exception {
+        Random rng = new Random(5);
+        Head base = Fixtures.randomHead(rng, 3, 6);
+        Sae sae = Fixtures.randomSae(rng, SaeKind.RELU, 6, 4);
+        float[][] heldOut = Fixtures.randomActs(rng, 200, 6, true);
+        TestProbe<ReplicaPool.Command> pool = KIT.createTestProbe();
+        AtomicReference<ActorRef<EditState>> subscriber = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        KIT.spawn(HeadSwapper.create(pool.getRef(), 0, subscriber::set,
+                s -> ServingHead.of(base, sae, s.editSet(), s.version()), h -> {
+                    await(release);   // references that take their time
+                    return h.withReferences(heldOut);
+                }, Executors.newFixedThreadPool(2), d -> { }));
+        subscribed(pool, subscriber).tell(state(1));
+
+        ReplicaPool.SwapHead first = pool.expectMessageClass(ReplicaPool.SwapHead.class);
+        first.ack().tell(1L);
+        assertEquals(1, first.head().version());
+        assertFalse(first.head().referencesReady(), "served at once, without waiting for the references");
+        pool.expectNoMessage(Duration.ofMillis(100));
+
+        release.countDown();
+        ReplicaPool.SwapHead second = pool.expectMessageClass(ReplicaPool.SwapHead.class);
+        assertEquals(1, second.head().version(), "the same version");
+        assertTrue(second.head().referencesReady());
+        assertSame(first.head().head(), second.head().head(), "the same served head");
+        assertEquals(heldOut.length, java.util.Arrays.stream(second.head().suppressions().get(0).reference())
+                .mapToInt(r -> r.length).sum(), "every held-out sample in the reference");
     }
 
     /** The swapper's subscription, once it has subscribed. */

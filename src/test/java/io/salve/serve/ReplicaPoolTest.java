@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -36,7 +38,7 @@ class ReplicaPoolTest {
     }
 
     /** Predicts class = round(pixels[0]) mod 3; fails on pixel value -1 (poison) or while {@code failures} > 0. */
-    static final class ScriptedModel implements BatchModel {
+    static class ScriptedModel implements BatchModel {
         final List<List<Long>> versionsPerBatch;
         final List<Integer> batchSizes;
         final AtomicInteger failures;
@@ -137,6 +139,52 @@ class ReplicaPoolTest {
         }
         collect(probe, 5);
         assertEquals(List.of(5), f.sizes());
+    }
+
+    @Test
+    void anIdleReplicaStartsALoneRequestAtOnceAndABatchFormsWhileItIsBusy() throws Exception {
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        BatchModel gated = new ScriptedModel(new CopyOnWriteArrayList<>(), sizes, new AtomicInteger()) {
+            @Override
+            public List<Output> run(List<float[]> pixels, ServingHead head) {
+                if (running.getCount() > 0) {
+                    running.countDown();
+                    await(release);
+                }
+                return super.run(pixels, head);
+            }
+        };
+        Head head = new Head(new float[][] {{1}, {1}, {1}}, new float[3]);
+        // A max-delay of a minute would hold the lone request that long if batches waited for it with a replica idle.
+        ActorRef<ReplicaPool.Command> pool = KIT.spawn(ReplicaPool.create(
+                List.of(new ReplicaPool.ReplicaSpec("r0", "cpu", () -> gated)), CLASSES, ServingHead.unedited(head),
+                new ReplicaPool.Settings(16, Duration.ZERO, 2, 3, "salve.replica-dispatcher")));
+        TestProbe<InferenceResult> probe = KIT.createTestProbe();
+        pool.tell(new ReplicaPool.Infer(request("alone", 1), probe.getRef()));
+        assertTrue(running.await(10, TimeUnit.SECONDS), "the lone request started without waiting for company");
+        for (int i = 0; i < 5; i++) {
+            pool.tell(new ReplicaPool.Infer(request("w" + i, i), probe.getRef()));
+        }
+        // The five wait in the pool (not in the busy replica's mailbox), then start together when it is free.
+        TestProbe<ReplicaPool.Status> status = KIT.createTestProbe();
+        status.awaitAssert(Duration.ofSeconds(5), () -> {
+            pool.tell(new ReplicaPool.GetStatus(status.getRef()));
+            assertEquals(5, status.receiveMessage().buffered());
+            return null;
+        });
+        release.countDown();
+        collect(probe, 6);
+        assertEquals(List.of(1, 5), sizes);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -33,7 +33,7 @@ class ServingHeadTest {
 
     @Test
     void theServedHeadIsTheEditSetAppliedAndEverySuppressionGetsAProbe() {
-        ServingHead h = ServingHead.of(BASE, SAE, HELD_OUT, EDITS, 7);
+        ServingHead h = ServingHead.of(BASE, SAE, EDITS, 7).withReferences(HELD_OUT);
         Head expected = EDITS.apply(BASE, SAE);
         for (int k = 0; k < CLASSES; k++) {
             assertArrayEquals(expected.weight()[k], h.head().weight()[k]);
@@ -49,7 +49,7 @@ class ServingHeadTest {
 
     @Test
     void theHeldOutReferenceHoldsEverySampleUnderTheClassPredictedBeforeTheEdit() {
-        SuppressionProbe first = ServingHead.of(BASE, SAE, HELD_OUT, EDITS, 1).suppressions().get(0);
+        SuppressionProbe first = ServingHead.of(BASE, SAE, EDITS, 1).withReferences(HELD_OUT).suppressions().get(0);
         int[] predicted = new int[CLASSES];
         for (float[] a : HELD_OUT) {
             predicted[BASE.predict(a)]++;
@@ -65,7 +65,7 @@ class ServingHeadTest {
 
     @Test
     void aDiagnosisFlipsExactlyWhenTheEditChangesThePredictionAndAgreesWithAlphaFlip() {
-        ServingHead h = ServingHead.of(BASE, SAE, new float[0][], EDITS, 1);
+        ServingHead h = ServingHead.of(BASE, SAE, EDITS, 1).withReferences(new float[0][]);
         SuppressionProbe probe = h.suppressions().get(0);
         Head before = probe.path().base();
         int flips = 0;

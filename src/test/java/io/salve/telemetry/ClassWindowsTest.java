@@ -3,6 +3,7 @@ package io.salve.telemetry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,14 +34,18 @@ class ClassWindowsTest {
     static final Head BASE = Fixtures.randomHead(RNG, CLASSES, DIM);
     static final Sae SAE = Fixtures.randomSae(RNG, SaeKind.RELU, DIM, 4);
     static final float[][] HELD_OUT = Fixtures.randomActs(RNG, 3000, DIM, true);
-    static final ServingHead HEAD = ServingHead.of(BASE, SAE, HELD_OUT,
-            EditSet.of(new Edit(2, EditMethod.SALVE, Direction.SUPPRESS, 0.7, List.of())), 4);
+    static final ServingHead HEAD = ServingHead.of(BASE, SAE,
+            EditSet.of(new Edit(2, EditMethod.SALVE, Direction.SUPPRESS, 0.7, List.of())), 4).withReferences(HELD_OUT);
     static final SuppressionProbe PROBE = HEAD.suppressions().get(0);
     static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(
             com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
 
     static InferenceResult served(String id, float[] a, Integer label) {
-        Observation.Diagnosis d = PROBE.diagnose(a);
+        return served(PROBE, id, a, label);
+    }
+
+    static InferenceResult served(SuppressionProbe probe, String id, float[] a, Integer label) {
+        Observation.Diagnosis d = probe.diagnose(a);
         return new InferenceResult(id, HEAD.head().predict(a), "c", List.of(), HEAD.version(), "cpu", null, label,
                 null, new Observation(null, null, BASE.predict(a), List.of(d)));
     }
@@ -109,6 +114,32 @@ class ClassWindowsTest {
         for (ClassWindows.Drift d : moved) {
             assertNotNull(d);
             assertTrue(d.drifted() && d.distance() > 0.4, "fragile half: " + d);
+        }
+    }
+
+    @Test
+    void requestsServedBeforeTheReferenceIsBuiltSayItAndGetNoDriftUntilItIs() throws Exception {
+        SuppressionProbe early = ServingHead.of(BASE, SAE, HEAD.edits(), HEAD.version()).suppressions().get(0);
+        assertFalse(early.referenceReady());
+        float[][] live = Fixtures.randomActs(new Random(31), 1000, DIM, true);
+        ClassWindows before = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows during = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
+        for (int n = 0; n < live.length; n++) {
+            before.add(served(early, "e" + n, live[n], null));
+            // The same version, first without, then with the reference (as the swapper serves them).
+            during.add(served(n < 100 ? early : PROBE, "d" + n, live[n], null));
+        }
+        for (ClassWindows.ClassRecord r : before.close(Instant.EPOCH.plusSeconds(1))) {
+            JsonSchemas.DIAGNOSTICS.assertValid(JSON.writeValueAsBytes(r));
+            ClassWindows.EditStats s = r.suppressions().get(0);
+            assertFalse(s.referenceReady());
+            assertNull(s.drift(), "no drift without a reference");
+            assertTrue(s.samples() > 0);
+        }
+        for (ClassWindows.ClassRecord r : during.close(Instant.EPOCH.plusSeconds(1))) {
+            ClassWindows.EditStats s = r.suppressions().get(0);
+            assertTrue(s.referenceReady(), "the window compares against the reference once it exists");
+            assertNotNull(s.drift());
         }
     }
 }

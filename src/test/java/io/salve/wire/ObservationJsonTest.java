@@ -29,8 +29,9 @@ class ObservationJsonTest {
         Random rng = new Random(2);
         Head base = Fixtures.randomHead(rng, 3, 8);
         Sae sae = Fixtures.randomSae(rng, SaeKind.RELU, 8, 4);
-        ServingHead head = ServingHead.of(base, sae, new float[0][],
-                EditSet.of(new Edit(1, EditMethod.SALVE, Direction.SUPPRESS, 0.5, List.of())), 3);
+        ServingHead head = ServingHead.of(base, sae,
+                EditSet.of(new Edit(1, EditMethod.SALVE, Direction.SUPPRESS, 0.5, List.of())), 3)
+                .withReferences(new float[0][]);
         int nulls = 0;
         for (float[] a : Fixtures.randomActs(rng, 300, 8, true)) {
             Observation.Diagnosis d = head.suppressions().get(0).diagnose(a);

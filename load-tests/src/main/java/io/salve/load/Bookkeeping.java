@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -25,6 +26,9 @@ final class Bookkeeping {
     /** Code counted for a result record that is not a readable result. */
     static final String UNREADABLE_RESULT = "UNREADABLE_RESULT";
     private static final int LOST_IDS_KEPT = 20;
+    static final String STAGE_TO_RESULT = "dueToResultRecord";
+    static final String STAGE_IN_SERVICE = "inService";
+    static final String STAGE_RESULT_HOP = "resultRecordToArrival";
     private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
 
     private final String prefix;
@@ -35,6 +39,13 @@ final class Bookkeeping {
     private final ConcurrentHashMap<String, Long> settled = new ConcurrentHashMap<>();
     private final Recorder interval = new Recorder(HIGHEST_MICROS, 3);
     private final Histogram total = new Histogram(HIGHEST_MICROS, 3);
+    // Where a request's latency goes, by the record timestamps (ms) of the shared clock: due -> the service produces
+    // its result; the service's own part of that (decode to model output); the result record's way back.
+    private final long startWallMillis = System.currentTimeMillis();
+    private final Map<String, Histogram> stages = Map.of(
+            STAGE_TO_RESULT, new ConcurrentHistogram(HIGHEST_MICROS, 3),
+            STAGE_IN_SERVICE, new ConcurrentHistogram(HIGHEST_MICROS, 3),
+            STAGE_RESULT_HOP, new ConcurrentHistogram(HIGHEST_MICROS, 3));
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -78,6 +89,21 @@ final class Bookkeeping {
      * a request of this measurement (false for duplicates and for ids never sent).
      */
     boolean answered(String id, long nanos, String errorCode, Long editVersion) {
+        return answered(id, nanos, errorCode, editVersion, null);
+    }
+
+    /**
+     * The times of one result, for the stage breakdown.
+     *
+     * @param resultMillis the result record's timestamp (taken by the service's producer at send)
+     * @param serviceMs    the service's own time, decode to model output (the result's timings.totalMs)
+     * @param arrivalMillis when it arrived here, on the same clock
+     */
+    record Timing(long resultMillis, Double serviceMs, long arrivalMillis) {
+    }
+
+    /** As {@link #answered(String, long, String, Long)}, with where the time went. */
+    boolean answered(String id, long nanos, String errorCode, Long editVersion, Timing timing) {
         if (nanos >= markNanos) {
             firstAnswerSinceMark.compareAndSet(Long.MAX_VALUE, nanos);
         }
@@ -95,7 +121,16 @@ final class Bookkeeping {
         settled.put(id, nanos);
         answered.incrementAndGet();
         lastAnswerNanos.accumulateAndGet(nanos, Math::max);
-        interval.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, (nanos - sentNanos) / 1000)));
+        interval.recordValue(micros(nanos - sentNanos));
+        if (timing != null) {
+            double dueMillis = startWallMillis + (sentNanos - startNanos) / 1e6;
+            stages.get(STAGE_TO_RESULT).recordValue(micros((long) ((timing.resultMillis() - dueMillis) * 1e6)));
+            stages.get(STAGE_RESULT_HOP).recordValue(micros((timing.arrivalMillis() - timing.resultMillis())
+                    * 1_000_000));
+            if (timing.serviceMs() != null) {
+                stages.get(STAGE_IN_SERVICE).recordValue(micros((long) (timing.serviceMs() * 1e6)));
+            }
+        }
         if (errorCode != null) {
             failed.incrementAndGet();
             errors.computeIfAbsent(errorCode, c -> new LongAdder()).increment();
@@ -181,7 +216,21 @@ final class Bookkeeping {
         return new Measurement(seconds, seconds > 0 ? n / seconds : 0, ms(total, 50), ms(total, 90), ms(total, 99),
                 ms(total, 99.9), total.getTotalCount() == 0 ? Double.NaN : total.getMaxValue() / 1000.0, sent.get(),
                 n, outstanding.size(), failed.get(), duplicates.get(), errorCounts, versions, lostIds,
-                List.copyOf(timeline));
+                List.copyOf(timeline), stages());
+    }
+
+    private Map<String, Measurement.Stage> stages() {
+        Map<String, Measurement.Stage> out = new TreeMap<>();
+        stages.forEach((name, h) -> {
+            if (h.getTotalCount() > 0) {
+                out.put(name, new Measurement.Stage(ms(h, 50), ms(h, 99)));
+            }
+        });
+        return out;
+    }
+
+    private static long micros(long nanos) {
+        return Math.min(HIGHEST_MICROS, Math.max(0, nanos / 1000));
     }
 
     private static double ms(Histogram h, double percentile) {

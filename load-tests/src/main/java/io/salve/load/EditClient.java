@@ -68,22 +68,28 @@ final class EditClient {
         }
     }
 
+    /** The edit's version is the one the revert left (the state the response carries). */
     Outcome revert(String id) {
         // Who and why travel as query parameters on a DELETE.
         Outcome outcome = call(request("/v1/edits/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
                 + "?author=load-tests&reason=swap+scenario").DELETE().build());
-        return new Outcome(outcome.status(), id, null, outcome.status() / 100 == 2 ? null : outcome.problem());
+        Outcome state = withVersion(outcome, outcome.status() / 100 == 2);
+        return new Outcome(state.status(), id, state.version(), state.problem());
     }
 
     /** {@code GET /v1/edits}: the edits in force; their {@code version}. */
     Outcome current() {
-        Outcome got = call(request("/v1/edits").GET().build());
+        return withVersion(call(request("/v1/edits").GET().build()), false);
+    }
+
+    /** The body's {@code version}; the body stays as the problem unless {@code ok} (a 2xx that needs no body). */
+    private static Outcome withVersion(Outcome got, boolean ok) {
         try {
-            JsonNode node = JSON.readTree(got.problem() == null ? "{}" : got.problem());
+            JsonNode node = JSON.readTree(got.problem() == null || got.problem().isEmpty() ? "{}" : got.problem());
             return new Outcome(got.status(), null, node.hasNonNull("version") ? node.get("version").asLong() : null,
-                    got.status() == 200 ? null : got.problem());
+                    ok || got.status() == 200 ? null : got.problem());
         } catch (IOException e) {
-            return new Outcome(got.status(), null, null, "unreadable response: " + got.problem());
+            return new Outcome(got.status(), null, null, ok ? null : "unreadable response: " + got.problem());
         }
     }
 

@@ -47,6 +47,7 @@ final class LoadGenerator implements AutoCloseable {
     private volatile Bookkeeping current;
     private volatile Semaphore permits;
     private volatile BiConsumer<String, byte[]> others = (key, value) -> { };
+    private volatile Propagation propagation;
     private int step;
 
     LoadGenerator(String bootstrap, String requestsTopic, String resultsTopic, ImageSet images, PrintStream progress) {
@@ -123,6 +124,11 @@ final class LoadGenerator implements AutoCloseable {
         this.others = receiver;
     }
 
+    /** Tells {@code watch} every successful result of the measurements from now on (null: none). */
+    void watchPropagation(Propagation watch) {
+        this.propagation = watch;
+    }
+
     /** The bookkeeping of the measurement in progress (null between measurements): a fault injector marks it. */
     Bookkeeping current() {
         return current;
@@ -185,16 +191,25 @@ final class LoadGenerator implements AutoCloseable {
                 long now = System.nanoTime();
                 String code;
                 Long version;
+                Double serviceMs;
                 try {
                     InferenceResult result = ResultCodec.decode(r.value());
                     code = result.failed() ? result.error().code() : null;
                     version = result.editVersion();
+                    serviceMs = result.timings() != null ? result.timings().totalMs() : null;
+                    Propagation watch = propagation;
+                    if (watch != null && !result.failed() && result.replica() != null && version != null) {
+                        watch.result(result.replica(), result.editVersion(), now);
+                    }
                 } catch (RuntimeException e) {
                     code = Bookkeeping.UNREADABLE_RESULT;
                     version = null;
+                    serviceMs = null;
                 }
                 Semaphore gate = permits;
-                if (book.answered(r.key(), now, code, version) && gate != null) {
+                Bookkeeping.Timing timing = new Bookkeeping.Timing(r.timestamp(), serviceMs,
+                        System.currentTimeMillis());
+                if (book.answered(r.key(), now, code, version, timing) && gate != null) {
                     gate.release();
                 }
             }

@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,9 +36,12 @@ import picocli.CommandLine.Parameters;
                         + "the scenario could not run."})
 public final class LoadTest implements Callable<Integer> {
 
-    enum Scenario { steady, ramp, swap, soak, ceiling, chaos }
+    enum Scenario { steady, ramp, swap, soak, ceiling, slo, chaos }
 
-    @Parameters(index = "0", description = "steady, ramp, swap, soak, ceiling or chaos.")
+    /** slo: a second whose slowest answer took longer than this is a stall. */
+    static final double STALL_MS = 250;
+
+    @Parameters(index = "0", description = "steady, ramp, swap, soak, ceiling, slo or chaos.")
     Scenario scenario;
 
     @Option(names = "--bootstrap", description = "Kafka of a running service; default: start `bin/salve serve` on "
@@ -70,7 +76,8 @@ public final class LoadTest implements Callable<Integer> {
     Integer concurrency;
 
     @Option(names = "--duration", converter = DurationConverter.class, description = "Measured time (e.g. 30s, 10m)."
-            + " Defaults: steady, swap 60s; soak 10m; ceiling 30s; ramp: --step-duration per rate.")
+            + " Defaults: steady, swap 60s; soak 10m; ceiling 30s; slo 5m (its last phase); ramp: --step-duration "
+            + "per rate.")
     Duration duration;
 
     @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "10s",
@@ -82,12 +89,25 @@ public final class LoadTest implements Callable<Integer> {
                     + "service answers TIMEOUT after 30 s). Default: ${DEFAULT-VALUE}.")
     Duration drain;
 
-    @Option(names = "--p99-bound", defaultValue = "100", description = "ramp: p99 (ms) a sustainable rate keeps "
-            + "under. Default: ${DEFAULT-VALUE}.")
-    double p99Bound;
+    @Option(names = "--p99-bound", description = "ramp, slo: p99 (ms) a sustainable rate keeps under. Defaults: "
+            + "ramp 100, slo 50.")
+    Double p99Bound;
 
-    @Option(names = "--start-rate", defaultValue = "50", description = "ramp: first rate. Default: ${DEFAULT-VALUE}.")
-    double startRate;
+    @Option(names = "--start-rate", description = "ramp, slo: first rate. Defaults: ramp 50; slo a fifth of the "
+            + "ceiling.")
+    Double startRate;
+
+    @Option(names = "--min-step-requests", description = "ramp, slo: a rate's step lasts long enough for this many "
+            + "requests (at least --step-duration). Defaults: ramp 0, slo 2000.")
+    Integer minStepRequests;
+
+    @Option(names = "--low-rate", defaultValue = "20", description = "slo: the low-load phase's rate. Default: "
+            + "${DEFAULT-VALUE}.")
+    double lowRate;
+
+    @Option(names = "--low-duration", converter = DurationConverter.class, defaultValue = "60s",
+            description = "slo: the low-load phase's length. Default: ${DEFAULT-VALUE}.")
+    Duration lowDuration;
 
     @Option(names = "--growth", defaultValue = "1.25", description = "ramp: factor between rates until one fails "
             + "(or, from a failing start, until one holds), then two bisection steps. Default: ${DEFAULT-VALUE}.")
@@ -98,11 +118,11 @@ public final class LoadTest implements Callable<Integer> {
     Duration stepDuration;
 
     @Option(names = "--max-rate", description = "swap, soak: the maximum sustainable rate; default: maxRate of "
-            + "results/ramp-latest.json, else a ramp is run first.")
+            + "results/slo-latest.json or else results/ramp-latest.json (the newer), else a ramp is run first.")
     Double maxRate;
 
-    @Option(names = "--load-fraction", defaultValue = "0.7", description = "swap, soak: fraction of the maximum rate."
-            + " Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--load-fraction", defaultValue = "0.7", description = "swap, soak, slo: fraction of the maximum "
+            + "rate. Default: ${DEFAULT-VALUE}.")
     double loadFraction;
 
     @Option(names = "--swap-interval", converter = DurationConverter.class, defaultValue = "1s",
@@ -118,11 +138,11 @@ public final class LoadTest implements Callable<Integer> {
     String token;
 
     @Option(names = "--memory-interval", converter = DurationConverter.class, defaultValue = "10s",
-            description = "soak: RSS and heap sampling interval. Default: ${DEFAULT-VALUE}.")
+            description = "soak, slo: RSS and heap sampling interval. Default: ${DEFAULT-VALUE}.")
     Duration memoryInterval;
 
-    @Option(names = "--bench-requests", defaultValue = "500", description = "ceiling: --requests of the `bin/salve "
-            + "bench` run that measures the ceiling. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--bench-requests", defaultValue = "500", description = "ceiling, slo: --requests of the "
+            + "`bin/salve bench` run that measures the ceiling. Default: ${DEFAULT-VALUE}.")
     int benchRequests;
 
     @Option(names = "--start-timeout", converter = DurationConverter.class, defaultValue = "15m",
@@ -179,7 +199,7 @@ public final class LoadTest implements Callable<Integer> {
         String startedAt = Instant.now().toString();
         ImageSet images = FashionMnist.test(dataDir != null ? dataDir : FashionMnist.defaultDir());
         // Measured before the service under test starts, so the two never share the cores.
-        JsonNode bench = scenario == Scenario.ceiling ? runBench() : null;
+        JsonNode bench = scenario == Scenario.ceiling || scenario == Scenario.slo ? runBench() : null;
         if (token == null) {
             token = System.getenv().getOrDefault("SALVE_API_TOKEN", bootstrap == null ? UUID.randomUUID().toString()
                     : null);
@@ -202,6 +222,7 @@ public final class LoadTest implements Callable<Integer> {
                 case swap -> swap(generator, startedAt, target, api);
                 case soak -> soak(generator, startedAt, target, local);
                 case ceiling -> ceiling(generator, startedAt, target, bench);
+                case slo -> slo(generator, startedAt, target, local, bench);
                 case chaos -> throw new IllegalStateException("chaos starts services of its own (above)");
             };
         }
@@ -243,9 +264,43 @@ public final class LoadTest implements Callable<Integer> {
     }
 
     private RunReport ramp(LoadGenerator generator, String startedAt, String target) {
-        Ramp ramp = runRamp(generator);
-        return report(startedAt, target, Load.rate(ramp.maxRate > 0 ? ramp.maxRate : startRate), ramp.best,
-                ramp.maxRate, ramp.steps, null, null, null, null);
+        Ramp ramp = runRamp(generator, startRate != null ? startRate : 50);
+        return report(startedAt, target, Load.rate(ramp.maxRate > 0 ? ramp.maxRate : ramp.steps.get(0).rate()),
+                ramp.best, ramp.maxRate, ramp.steps, null, null, null, null);
+    }
+
+    /**
+     * The latency objective in one run: (a) the in-process ceiling (measured before the service started), (b)
+     * --low-duration at --low-rate, (c) the highest rate whose p99 stays under --p99-bound with nothing lost (a ramp
+     * of at least --min-step-requests per rate), (d) --duration at --load-fraction of it, with its stalls (seconds
+     * whose slowest answer took over 250 ms) and the service's memory. The top-level latency fields are (d)'s.
+     */
+    private RunReport slo(LoadGenerator generator, String startedAt, String target, LocalService local,
+                          JsonNode bench) {
+        double ceiling = bench.get("ceilingImagesPerSecond").asDouble();
+        Measurement low = warmAndMeasure(generator, Load.rate(lowRate), lowDuration);
+        progress.printf("slo: low load %.0f req/s: p50 %.1f ms, p99 %.1f ms, lost %d%n", lowRate, low.p50Ms(),
+                low.p99Ms(), low.lost());
+        Ramp ramp = runRamp(generator, startRate != null ? startRate : Math.max(1, Math.round(ceiling / 5)));
+        if (!(ramp.maxRate > 0)) {
+            throw new IllegalStateException("slo: no rate down to 1 req/s kept p99 under " + p99Bound() + " ms");
+        }
+        Load load = Load.rate(loadFraction * ramp.maxRate);
+        progress.printf("slo: max rate %.0f req/s (%.2f of the ceiling); %s for %d s%n", ramp.maxRate,
+                ramp.maxRate / ceiling, load, or(duration, Duration.ofMinutes(5)).toSeconds());
+        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), memoryInterval.toSeconds())
+                : null) {
+            Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(5)), drain, "slo steady");
+            int stalls = (int) m.timeline().stream().filter(p -> p.maxMs() > STALL_MS).count();
+            return report(startedAt, target, load, m, ramp.maxRate, ramp.steps, null,
+                    memory != null ? memory.samples() : null, ceiling, bench.get("maxBatch").asInt())
+                    .withSlo(new RunReport.LowLoad(lowRate, low.p50Ms(), low.p99Ms(), low.lost(), low.stages()),
+                            stalls);
+        }
+    }
+
+    private double p99Bound() {
+        return p99Bound != null ? p99Bound : scenario == Scenario.slo ? 50 : 100;
     }
 
     private record Ramp(double maxRate, Measurement best, List<RunReport.RampStep> steps) {
@@ -255,8 +310,10 @@ public final class LoadTest implements Callable<Integer> {
      * Rates growing by --growth until one is not sustained (falling by --growth squared while none is), then two
      * bisection steps between the highest sustained and the lowest failed rate.
      */
-    private Ramp runRamp(LoadGenerator generator) {
-        Duration step = or(duration, stepDuration);
+    private Ramp runRamp(LoadGenerator generator, double startRate) {
+        int minRequests = minStepRequests != null ? minStepRequests : scenario == Scenario.slo ? 2000 : 0;
+        Duration step = scenario == Scenario.ramp ? or(duration, stepDuration) : stepDuration;
+        double bound = p99Bound();
         warm(generator, Load.rate(startRate));
         List<RunReport.RampStep> steps = new ArrayList<>();
         List<TimelinePoint> timeline = new ArrayList<>();
@@ -267,10 +324,11 @@ public final class LoadTest implements Callable<Integer> {
         double next = startRate;
         int bisections = 0;
         while (next >= 1 && steps.size() < 30) {
-            Measurement m = generator.measure(Load.rate(next), step, drain, String.format("ramp %.0f/s", next));
+            Duration length = Duration.ofMillis(Math.max(step.toMillis(), (long) Math.ceil(1000.0 * minRequests / next)));
+            Measurement m = generator.measure(Load.rate(next), length, drain, String.format("ramp %.0f/s", next));
             double offset = timeline.isEmpty() ? 0 : timeline.get(timeline.size() - 1).t() + 1;
             m.timeline().forEach(p -> timeline.add(p.shifted(offset)));
-            boolean sustained = m.lost() == 0 && m.failed() == 0 && m.p99Ms() <= p99Bound
+            boolean sustained = m.lost() == 0 && m.failed() == 0 && m.p99Ms() <= bound
                     && m.throughput() >= 0.95 * next;
             steps.add(new RunReport.RampStep(next, m.throughput(), m.p50Ms(), m.p99Ms(), m.sent(), m.lost(),
                     m.failed(), sustained));
@@ -321,10 +379,15 @@ public final class LoadTest implements Callable<Integer> {
         List<Long> versions = new ArrayList<>();
         long[] counts = new long[2];   // applied, reverted
         String[] active = new String[1];
+        Propagation propagation = new Propagation();
+        generator.watchPropagation(propagation);
         ScheduledExecutorService swapper = Executors.newSingleThreadScheduledExecutor();
         swapper.scheduleAtFixedRate(() -> {
             EditClient.Outcome o = active[0] == null ? client.apply(feature, e[1], e[2], alpha)
                     : client.revert(active[0]);
+            if (o.ok() && o.version() != null) {
+                propagation.answered(o.version(), System.nanoTime());
+            }
             if (!o.ok()) {
                 failedCalls.merge(Integer.toString(o.status()), 1L, Long::sum);
                 progress.printf("swap: edit call failed (%d): %s%n", o.status(), o.problem());
@@ -347,12 +410,17 @@ public final class LoadTest implements Callable<Integer> {
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
+            generator.watchPropagation(null);
         }
         if (active[0] != null && client.revert(active[0]).ok()) {
             counts[1]++;
         }
+        Propagation.Stats spread = propagation.stats();
+        progress.printf("swap: edit propagation p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d (call, replica) pairs, "
+                + "%d never seen%n", spread.p50Ms(), spread.p99Ms(), spread.maxMs(), spread.count(),
+                spread.notPropagated());
         return report(startedAt, target, load, m, null, null, new RunReport.SwapStats(counts[0], counts[1],
-                failedCalls, versions, swapInterval.toMillis() / 1000.0), null, null, null);
+                failedCalls, versions, swapInterval.toMillis() / 1000.0, spread), null, null, null);
     }
 
     private RunReport soak(LoadGenerator generator, String startedAt, String target, LocalService local) {
@@ -424,30 +492,40 @@ public final class LoadTest implements Callable<Integer> {
         return serviceOpts + (maxBatch != null ? " -Dsalve.batching.max-batch=" + maxBatch : "");
     }
 
-    /** --rate, else --load-fraction of --max-rate, of the last ramp's maxRate, or of a ramp run now. */
+    /** --rate, else --load-fraction of --max-rate, of the newest slo's or ramp's maxRate, or of a ramp run now. */
     private double rateAtFraction(LoadGenerator generator) {
         if (rate != null) {
             return rate;
         }
         double max;
-        Path ramp = results.resolve("ramp-latest.json");
+        Path last = Stream.of("slo-latest.json", "ramp-latest.json").map(results::resolve)
+                .filter(Files::isRegularFile).max(Comparator.comparing(LoadTest::modified)).orElse(null);
         if (maxRate != null) {
             max = maxRate;
-        } else if (Files.isRegularFile(ramp)) {
+        } else if (last != null) {
             try {
-                max = ReportWriter.JSON.readTree(ramp.toFile()).get("maxRate").asDouble();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + ramp, e);
+                max = ReportWriter.JSON.readTree(last.toFile()).get("maxRate").asDouble();
+            } catch (IOException | NullPointerException e) {
+                throw new IllegalStateException("cannot read maxRate from " + last, e);
             }
-            progress.printf("%s: maximum rate %.0f req/s from %s%n", scenario, max, ramp);
+            progress.printf("%s: maximum rate %.0f req/s from %s%n", scenario, max, last);
         } else {
-            progress.printf("%s: no --max-rate and no %s: running a ramp first%n", scenario, ramp);
-            max = runRamp(generator).maxRate;
+            progress.printf("%s: no --max-rate and no slo or ramp results in %s: running a ramp first%n", scenario,
+                    results);
+            max = runRamp(generator, startRate != null ? startRate : 50).maxRate;
         }
         if (!(max > 0)) {
             throw new IllegalStateException("no sustainable rate to take " + loadFraction + " of: pass --rate");
         }
         return loadFraction * max;
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
     }
 
     private Measurement warmAndMeasure(LoadGenerator generator, Load load, Duration measured) {
@@ -473,10 +551,17 @@ public final class LoadTest implements Callable<Integer> {
         settings.put("cores", Runtime.getRuntime().availableProcessors());
         settings.put("loadAverage", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 .getSystemLoadAverage());
-        if (scenario == Scenario.ramp) {
-            settings.put("p99BoundMs", p99Bound);
+        if (scenario == Scenario.ramp || scenario == Scenario.slo) {
+            settings.put("p99BoundMs", p99Bound());
             settings.put("growth", growth);
-            settings.put("stepSeconds", or(duration, stepDuration).toSeconds());
+            settings.put("stepSeconds", (scenario == Scenario.ramp ? or(duration, stepDuration) : stepDuration)
+                    .toSeconds());
+            settings.put("minStepRequests", minStepRequests != null ? minStepRequests
+                    : scenario == Scenario.slo ? 2000 : 0);
+        }
+        if (scenario == Scenario.slo) {
+            settings.put("loadFraction", loadFraction);
+            settings.put("stallMs", STALL_MS);
         }
         settings.values().removeIf(v -> v == null);
         return new RunReport(scenario.name(), startedAt, target, load.toString(), settings, m, max, steps, swap,
@@ -486,7 +571,7 @@ public final class LoadTest implements Callable<Integer> {
     private static Measurement withTimeline(Measurement m, List<TimelinePoint> timeline) {
         return new Measurement(m.seconds(), m.throughput(), m.p50Ms(), m.p90Ms(), m.p99Ms(), m.p999Ms(), m.maxMs(),
                 m.sent(), m.answered(), m.lost(), m.failed(), m.duplicates(), m.errors(), m.editVersions(),
-                m.lostIds(), timeline);
+                m.lostIds(), timeline, m.stages());
     }
 
     private static Duration or(Duration d, Duration fallback) {

@@ -8,12 +8,31 @@ import java.util.Map;
 /**
  * What {@code SCENARIO-latest.json} holds: the scenario, where it ran, the load and the measurement (its fields at the
  * top level), and what only some scenarios have (absent elsewhere): the ramp's steps and maximum rate, the swap's edit
- * calls, the soak's memory samples, the ceiling and the ratio of the service to it.
+ * calls, the soak's memory samples, the ceiling and the ratio of the service to it (ceiling: its throughput; slo:
+ * its maximum rate), the slo's low-load phase and stalls.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record RunReport(String scenario, String startedAt, String target, String load, Map<String, Object> settings,
                  @JsonUnwrapped Measurement measurement, Double maxRate, List<RampStep> steps, SwapStats swap,
-                 List<MemorySampler.Sample> memory, Double ceilingThroughput, Double ratio, Integer maxBatch) {
+                 List<MemorySampler.Sample> memory, Double ceilingThroughput, Double ratio, Integer maxBatch,
+                 LowLoad lowLoad, Integer stalls) {
+
+    RunReport(String scenario, String startedAt, String target, String load, Map<String, Object> settings,
+              Measurement measurement, Double maxRate, List<RampStep> steps, SwapStats swap,
+              List<MemorySampler.Sample> memory, Double ceilingThroughput, Double ratio, Integer maxBatch) {
+        this(scenario, startedAt, target, load, settings, measurement, maxRate, steps, swap, memory,
+                ceilingThroughput, ratio, maxBatch, null, null);
+    }
+
+    /** The slo's phase at a low rate. */
+    record LowLoad(double rate, double p50Ms, double p99Ms, long lost, Map<String, Measurement.Stage> stages) {
+    }
+
+    /** This report as the slo's: its ratio is the maximum rate's to the ceiling. */
+    RunReport withSlo(LowLoad low, int stallSeconds) {
+        return new RunReport(scenario, startedAt, target, load, settings, measurement, maxRate, steps, swap, memory,
+                ceilingThroughput, maxRate / ceilingThroughput, maxBatch, low, stallSeconds);
+    }
 
     /** One rate of the ramp: whether p99 stayed under the bound, nothing was lost and the rate was kept up. */
     record RampStep(double rate, double throughput, double p50Ms, double p99Ms, long sent, long lost, long failed,
@@ -22,10 +41,11 @@ record RunReport(String scenario, String startedAt, String target, String load, 
 
     /**
      * The swap's edit calls: applied (POST 2xx) and reverted (DELETE 2xx); failed calls by HTTP status ("0" when
-     * no status came back); the edit-set versions the API returned.
+     * no status came back); the edit-set versions the API returned; from each call's answer to each replica's first
+     * result under its version.
      */
     record SwapStats(long applied, long reverted, Map<String, Long> failedCalls, List<Long> versions,
-                     double intervalSeconds) {
+                     double intervalSeconds, Propagation.Stats editPropagationMs) {
     }
 
     String summary() {
@@ -39,9 +59,14 @@ record RunReport(String scenario, String startedAt, String target, String load, 
         if (ceilingThroughput != null) {
             s.append(String.format("; ceiling %.0f img/s, ratio %.2f", ceilingThroughput, ratio));
         }
+        if (lowLoad != null) {
+            s.append(String.format("; low load (%.0f req/s) p50 %.1f ms, p99 %.1f ms; p99.9 %.1f ms, stalls %d",
+                    lowLoad.rate(), lowLoad.p50Ms(), lowLoad.p99Ms(), m.p999Ms(), stalls));
+        }
         if (swap != null) {
-            s.append(String.format("; edits applied %d, reverted %d, failed calls %s, versions seen %s",
-                    swap.applied(), swap.reverted(), swap.failedCalls(), m.editVersions().keySet()));
+            s.append(String.format("; edits applied %d, reverted %d, failed calls %s, versions seen %s, propagation "
+                    + "p99 %.1f ms", swap.applied(), swap.reverted(), swap.failedCalls(), m.editVersions().keySet(),
+                    swap.editPropagationMs().p99Ms()));
         }
         if (memory != null && !memory.isEmpty()) {
             MemorySampler.Sample first = memory.get(0);
