@@ -28,6 +28,7 @@ final class Bookkeeping {
     private static final int LOST_IDS_KEPT = 20;
     static final String STAGE_TO_RESULT = "dueToResultRecord";
     static final String STAGE_IN_SERVICE = "inService";
+    static final String STAGE_MODEL = "model";
     static final String STAGE_RESULT_HOP = "resultRecordToArrival";
     private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
 
@@ -45,6 +46,7 @@ final class Bookkeeping {
     private final Map<String, Histogram> stages = Map.of(
             STAGE_TO_RESULT, new ConcurrentHistogram(HIGHEST_MICROS, 3),
             STAGE_IN_SERVICE, new ConcurrentHistogram(HIGHEST_MICROS, 3),
+            STAGE_MODEL, new ConcurrentHistogram(HIGHEST_MICROS, 3),
             STAGE_RESULT_HOP, new ConcurrentHistogram(HIGHEST_MICROS, 3));
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
@@ -97,9 +99,10 @@ final class Bookkeeping {
      *
      * @param resultMillis the result record's timestamp (taken by the service's producer at send)
      * @param serviceMs    the service's own time, decode to model output (the result's timings.totalMs)
+     * @param modelMs      the batch's forward pass, part of that (timings.modelMs)
      * @param arrivalMillis when it arrived here, on the same clock
      */
-    record Timing(long resultMillis, Double serviceMs, long arrivalMillis) {
+    record Timing(long resultMillis, Double serviceMs, Double modelMs, long arrivalMillis) {
     }
 
     /** As {@link #answered(String, long, String, Long)}, with where the time went. */
@@ -129,6 +132,7 @@ final class Bookkeeping {
                     * 1_000_000));
             if (timing.serviceMs() != null) {
                 stages.get(STAGE_IN_SERVICE).recordValue(micros((long) (timing.serviceMs() * 1e6)));
+                stages.get(STAGE_MODEL).recordValue(micros((long) (timing.modelMs() * 1e6)));
             }
         }
         if (errorCode != null) {

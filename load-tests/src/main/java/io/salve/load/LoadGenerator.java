@@ -191,12 +191,12 @@ final class LoadGenerator implements AutoCloseable {
                 long now = System.nanoTime();
                 String code;
                 Long version;
-                Double serviceMs;
+                InferenceResult.Timings timings;
                 try {
                     InferenceResult result = ResultCodec.decode(r.value());
                     code = result.failed() ? result.error().code() : null;
                     version = result.editVersion();
-                    serviceMs = result.timings() != null ? result.timings().totalMs() : null;
+                    timings = result.timings();
                     Propagation watch = propagation;
                     if (watch != null && !result.failed() && result.replica() != null && version != null) {
                         watch.result(result.replica(), result.editVersion(), now);
@@ -204,10 +204,11 @@ final class LoadGenerator implements AutoCloseable {
                 } catch (RuntimeException e) {
                     code = Bookkeeping.UNREADABLE_RESULT;
                     version = null;
-                    serviceMs = null;
+                    timings = null;
                 }
                 Semaphore gate = permits;
-                Bookkeeping.Timing timing = new Bookkeeping.Timing(r.timestamp(), serviceMs,
+                Bookkeeping.Timing timing = new Bookkeeping.Timing(r.timestamp(),
+                        timings != null ? timings.totalMs() : null, timings != null ? timings.modelMs() : null,
                         System.currentTimeMillis());
                 if (book.answered(r.key(), now, code, version, timing) && gate != null) {
                     gate.release();

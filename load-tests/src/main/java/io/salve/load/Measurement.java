@@ -8,7 +8,8 @@ import java.util.Map;
  * request due, in ms; {@code failed} = error results plus sends the producer gave up on; {@code lost} = sent and
  * never answered within the drain time (the first few ids in {@code lostIds}). {@code stages}: where the latency
  * went (dueToResultRecord: request due until the service produced its result, by the result record's ms timestamp;
- * inService: the service's own decode-to-model-output part of that; resultRecordToArrival: the result's way back).
+ * inService: the service's own decode-to-model-output part of that, and model: the forward pass's part of that;
+ * resultRecordToArrival: the result's way back).
  */
 record Measurement(double seconds, double throughput, double p50Ms, double p90Ms, double p99Ms, double p999Ms,
                    double maxMs, long sent, long answered, long lost, long failed, long duplicates,

@@ -112,12 +112,13 @@ class BookkeepingTest {
         for (int n = 0; n < 10; n++) {
             book.sent("s-" + n, 0);
             // The service produced the result 30 ms after the request was due, 12 ms of it its own; 5 ms back.
-            book.answered("s-" + n, 35 * MS, null, 0L, new Bookkeeping.Timing(after + 30, 12.0, after + 35));
+            book.answered("s-" + n, 35 * MS, null, 0L, new Bookkeeping.Timing(after + 30, 12.0, 4.0, after + 35));
         }
         Measurement m = book.finish(40 * MS);
         Measurement.Stage toResult = m.stages().get(Bookkeeping.STAGE_TO_RESULT);
         assertTrue(toResult.p50Ms() >= 30 - 0.1 && toResult.p50Ms() <= 30 + (after - before) + 0.1, toResult.toString());
         assertEquals(12.0, m.stages().get(Bookkeeping.STAGE_IN_SERVICE).p50Ms(), 0.05);
+        assertEquals(4.0, m.stages().get(Bookkeeping.STAGE_MODEL).p50Ms(), 0.05);
         assertEquals(5.0, m.stages().get(Bookkeeping.STAGE_RESULT_HOP).p99Ms(), 0.05);
     }
 }
