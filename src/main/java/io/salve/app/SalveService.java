@@ -125,10 +125,11 @@ public final class SalveService implements AutoCloseable {
         ServiceMetrics metrics = new ServiceMetrics();
         TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
-        for (String device : serve.devices()) {
-            Supplier<BatchModel> models = serve.faults().wrap(() -> new BundleBatchModel(
-                    bundle, Device.fromName(device), observe.telemetry().enabled(), observe.diagnostics().enabled()));
-            specs.add(new ReplicaPool.ReplicaSpec(device, device, () -> telemetryMetrics.timed(device, models.get())));
+        for (ServeConfig.Slot slot : serve.replicas()) {
+            Supplier<BatchModel> models = serve.faults().wrap(() -> new BundleBatchModel(bundle,
+                    Device.fromName(slot.device()), observe.telemetry().enabled(), observe.diagnostics().enabled()));
+            specs.add(new ReplicaPool.ReplicaSpec(slot.name(), slot.device(),
+                    () -> telemetryMetrics.timed(slot.name(), models.get())));
         }
         ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(ReplicaPool.create(specs,
                 bundle.metadata().classNames(), ServingHead.unedited(bundle.head()), serve.batching(), metrics::batch)),
@@ -155,8 +156,9 @@ public final class SalveService implements AutoCloseable {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ActorRef<ReplicaPool.Command> pool = AskPattern.<Guardian.Command, ActorRef<ReplicaPool.Command>>ask(system,
                 Guardian.GetPool::new, ASK_TIMEOUT, system.scheduler()).toCompletableFuture().join();
-        LOG.info("replicas on {}, batches of up to {} requests; an idle replica waits at most {} ms for one to fill",
-                serve.devices(), serve.batching().maxBatch(),
+        LOG.info("replicas {} on {}, batches of up to {} requests; an idle replica waits at most {} ms for one to "
+                + "fill", serve.replicas().stream().map(ServeConfig.Slot::name).toList(), serve.devices(),
+                serve.batching().maxBatch(),
                 serve.batching().maxDelay().toMillis());
         RequestCodec codec = codec(bundle, kafka);
         // A plain future, not an ask: an ask's stage runs every non-async callback asynchronously, and on 2 cores
@@ -173,6 +175,10 @@ public final class SalveService implements AutoCloseable {
                 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-admin", () -> {
             admin.close(Duration.ofSeconds(5));
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-jvm-metrics", () -> {
+            metrics.close();
             return CompletableFuture.completedFuture(Done.getInstance());
         });
         CompletableFuture<SalveService> self = new CompletableFuture<>();

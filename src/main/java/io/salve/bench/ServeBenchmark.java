@@ -113,7 +113,7 @@ public final class ServeBenchmark {
         try (SalveService service = SalveService.start(config, progress)) {
             // Sent as tensors of the bundle's shape: an imported bundle takes another size than Fashion-MNIST's.
             ImageSet input = service.bundle().inputSpec().conform(images);
-            // Served under one suppression, so that the diagnostics run for every request as they would in use.
+            // Served under one suppression (with an SAE), so that the diagnostics run for every request as in use.
             ServingHead head = suppress(service);
             KafkaConfig.TopicNames topics = KafkaConfig.from(config).topics();
             // Warm-up at saturation, not measured (JIT, connections, consumer group): the ceiling is measured warm,
@@ -216,8 +216,14 @@ public final class ServeBenchmark {
                 """.formatted(workDir.resolve("kafka" + suffix), workDir.resolve("journal" + suffix).toAbsolutePath()));
     }
 
-    /** Puts {@link #benchEdit} into the replicas (as edit version 1) and returns the head they serve. */
+    /**
+     * Puts {@link #benchEdit} into the replicas (as edit version 1) and returns the head they serve. A bundle without
+     * an SAE cannot be edited: it is measured as it is served, unedited.
+     */
     private static ServingHead suppress(SalveService service) {
+        if (!service.bundle().hasSae()) {
+            return ServingHead.unedited(service.bundle().head());
+        }
         ServingHead head = ServingHead.of(service.bundle(), EditSet.of(benchEdit(service.bundle())), 1);
         AskPattern.<ReplicaPool.Command, Long>ask(service.pool(), ack -> new ReplicaPool.SwapHead(head, ack),
                 Duration.ofSeconds(60), service.system().scheduler()).toCompletableFuture().join();

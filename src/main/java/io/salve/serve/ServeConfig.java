@@ -11,13 +11,18 @@ import java.util.List;
 /**
  * The {@code salve} block of the configuration, read once at start-up.
  *
- * @param faults {@code salve.replicas.fault-injection}: failures injected into the replicas' models (off by default)
+ * @param perDevice {@code salve.replicas.per-device}: replicas on each device (Triton's instance-group count)
+ * @param faults    {@code salve.replicas.fault-injection}: failures injected into the replicas' models (off by default)
  */
 public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
-                          ReplicaPool.Settings batching, FaultInjection faults, String httpHost,
+                          int perDevice, ReplicaPool.Settings batching, FaultInjection faults, String httpHost,
                           int httpPort, double demoTrafficRate) {
 
     public static final String DISPATCHER = "salve.replica-dispatcher";
+
+    /** One replica to start: its name (in results and metrics) and its device. */
+    public record Slot(String name, String device) {
+    }
 
     public static ServeConfig from(Config root) {
         Config c = root.getConfig("salve");
@@ -26,14 +31,29 @@ public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir,
         if (maxBatch <= 0) {
             throw new SalveException("BAD_CONFIG", "salve.batching.max-batch must be positive, was " + maxBatch);
         }
+        int perDevice = c.getInt("replicas.per-device");
+        if (perDevice <= 0) {
+            throw new SalveException("BAD_CONFIG", "salve.replicas.per-device must be positive, was " + perDevice);
+        }
         return new ServeConfig(Path.of(c.getString("bundle")), c.getBoolean("build-demo-if-missing"),
-                dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c),
+                dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c), perDevice,
                 new ReplicaPool.Settings(maxBatch, c.getDuration("batching.max-delay"),
                         c.getInt("batching.max-outstanding"), c.getInt("replicas.max-attempts"), DISPATCHER),
                 new FaultInjection(c.getInt("replicas.fault-injection.fail-every"),
                         c.getBoolean("replicas.fault-injection.poison-blank-images")),
                 c.getString("http.host"), c.getInt("http.port"),
                 c.getDouble("demo-traffic-rate"));
+    }
+
+    /** {@code perDevice} replicas per device, named after it: {@code cpu}, or {@code cpu-0}, {@code cpu-1}, ... */
+    public List<Slot> replicas() {
+        List<Slot> slots = new ArrayList<>();
+        for (String device : devices) {
+            for (int i = 0; i < perDevice; i++) {
+                slots.add(new Slot(perDevice == 1 ? device : device + "-" + i, device));
+            }
+        }
+        return slots;
     }
 
     /** {@code auto}: every visible GPU, else the CPU. */

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.salve.serve.InferenceResult;
@@ -18,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The service's Prometheus metrics (Micrometer): requests and errors by code, in-flight requests, batch sizes, queue
  * time, model time and end-to-end time as histograms (so p50/p99 can be derived), and the edit version served.
  */
-public final class ServiceMetrics {
+public final class ServiceMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -29,8 +32,14 @@ public final class ServiceMetrics {
     private final Timer totalTime;
     private final Timer swapTime;
     private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public ServiceMetrics() {
+        // The JVM's own: heap and non-heap in use, GC pauses, threads (jvm_*). Not Micrometer's CPU binder: its
+        // names (system_cpu_count, process_cpu_time_ns_total) fail promtool's lint.
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
         Gauge.builder("salve.requests.in.flight", inFlight, AtomicInteger::get)
                 .description("Requests accepted by the service and not yet answered").register(registry);
         Gauge.builder("salve.edit.version", editVersion, AtomicLong::get)
@@ -106,5 +115,11 @@ public final class ServiceMetrics {
 
     private static long nanos(double ms) {
         return (long) (ms * 1e6);
+    }
+
+    /** Stops listening to the JVM's GC notifications. */
+    @Override
+    public void close() {
+        gc.close();
     }
 }

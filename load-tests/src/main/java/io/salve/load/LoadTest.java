@@ -64,7 +64,7 @@ public final class LoadTest implements Callable<Integer> {
     String serviceOpts;
 
     @Option(names = "--service-threads", description = "DJL intra-op threads of the started service and the ceiling "
-            + "(SALVE_THREADS); default: all cores.")
+            + "(SALVE_THREADS); default: bin/salve's, half the cores.")
     Integer serviceThreads;
 
     @Option(names = "--rate", description = "Requests per second (open loop). Defaults: steady 50; swap and soak "
@@ -288,7 +288,7 @@ public final class LoadTest implements Callable<Integer> {
         Load load = Load.rate(loadFraction * ramp.maxRate);
         progress.printf("slo: max rate %.0f req/s (%.2f of the ceiling); %s for %d s%n", ramp.maxRate,
                 ramp.maxRate / ceiling, load, or(duration, Duration.ofMinutes(5)).toSeconds());
-        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), memoryInterval.toSeconds())
+        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds())
                 : null) {
             Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(5)), drain, "slo steady");
             int stalls = (int) m.timeline().stream().filter(p -> p.maxMs() > STALL_MS).count();
@@ -382,7 +382,13 @@ public final class LoadTest implements Callable<Integer> {
         Propagation propagation = new Propagation();
         generator.watchPropagation(propagation);
         ScheduledExecutorService swapper = Executors.newSingleThreadScheduledExecutor();
+        Duration length = or(duration, Duration.ofSeconds(60));
+        // Changes only while requests are sent: one made during the drain has no later request to show it.
+        long stopAt = System.nanoTime() + length.toNanos();
         swapper.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() >= stopAt) {
+                return;
+            }
             EditClient.Outcome o = active[0] == null ? client.apply(feature, e[1], e[2], alpha)
                     : client.revert(active[0]);
             if (o.ok() && o.version() != null) {
@@ -402,7 +408,7 @@ public final class LoadTest implements Callable<Integer> {
         }, 0, swapInterval.toMillis(), TimeUnit.MILLISECONDS);
         Measurement m;
         try {
-            m = generator.measure(load, or(duration, Duration.ofSeconds(60)), drain, "swap");
+            m = generator.measure(load, length, drain, "swap");
         } finally {
             swapper.shutdown();
             try {
@@ -429,7 +435,7 @@ public final class LoadTest implements Callable<Integer> {
         if (local == null) {
             progress.println("soak: memory is sampled only for a service started here (it needs the process)");
         }
-        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), memoryInterval.toSeconds())
+        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds())
                 : null) {
             Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(10)), drain, "soak");
             return report(startedAt, target, load, m, null, null, null, memory != null ? memory.samples() : null,
