@@ -51,6 +51,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.pekko.Done;
@@ -169,7 +170,8 @@ public final class SalveService implements AutoCloseable {
             pool.tell(new ReplicaPool.Submit(request, result));
             return result;
         };
-        Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer) : null;
+        Route api = bundle.hasSae() ? startEdits(serve, bundle, system, pool, metrics, codec, infer,
+                observe.diagnostics().enabled()) : null;
 
         Admin admin = Admin.create(kafka.clientConfig(bootstrap, Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000)));
@@ -220,7 +222,7 @@ public final class SalveService implements AutoCloseable {
      */
     private static Route startEdits(ServeConfig serve, Bundle bundle, ActorSystem<Guardian.Command> system,
                                     ActorRef<ReplicaPool.Command> pool, ServiceMetrics metrics, RequestCodec codec,
-                                    InferenceService infer) {
+                                    InferenceService infer, boolean diagnostics) {
         // Head, SAE, catalog and held-out activations read once (the activations built first when missing), for the
         // registry's validation, the API and every edit version's head.
         Discovery.DataRef data = Discovery.dataOf(bundle, serve.dataDir());
@@ -230,13 +232,15 @@ public final class SalveService implements AutoCloseable {
         OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec, infer,
                 blocking, ApiSettings.from(system.settings().config()));
         // The diagnostics' held-out alpha_flip of every suppression is up to seconds of work: built after the head is
-        // served, off the actors.
+        // served, off the actors, and not at all when the diagnostics are off (nothing would read it).
         float[][] heldOut = served.heldOut().rows();
+        UnaryOperator<ServingHead> references = diagnostics ? head -> head.withReferences(heldOut) : null;
         Function<EditState, ServingHead> heads = state -> ServingHead.of(served.head(), served.sae(), state.editSet(),
                 state.version());
         EditState recovered = edits.current().toCompletableFuture().join();
         if (recovered.version() > 0) {
-            ServingHead head = heads.apply(recovered).withReferences(heldOut);
+            ServingHead unreferenced = heads.apply(recovered);
+            ServingHead head = references != null ? references.apply(unreferenced) : unreferenced;
             AskPattern.<ReplicaPool.Command, Long>ask(pool, ack -> new ReplicaPool.SwapHead(head, ack), ASK_TIMEOUT,
                     system.scheduler()).toCompletableFuture().join();
             metrics.editVersion(recovered.version());
@@ -244,7 +248,7 @@ public final class SalveService implements AutoCloseable {
         LOG.info("edit registry of {}: version {}, {} active edits", modelName(bundle), recovered.version(),
                 recovered.active().size());
         system.systemActorOf(HeadSwapper.create(pool, recovered.version(), edits::subscribe, heads,
-                head -> head.withReferences(heldOut), blocking, metrics::swapped), "head-swapper", Props.empty());
+                references, blocking, metrics::swapped), "head-swapper", Props.empty());
         return api.routes();
     }
 

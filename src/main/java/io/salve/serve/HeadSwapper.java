@@ -65,7 +65,8 @@ public final class HeadSwapper extends AbstractBehavior<HeadSwapper.Command> {
      * @param servedVersion the version the pool serves now (states up to it are ignored)
      * @param subscribe     given the ref the registry should tell every new state to
      * @param heads         the head of a state, without drift references
-     * @param references    the same head with its references ({@link ServingHead#withReferences})
+     * @param references    the same head with its references ({@link ServingHead#withReferences}); null when nothing
+     *                      reads them (diagnostics off): heads are then served without
      */
     public static Behavior<Command> create(ActorRef<ReplicaPool.Command> pool, long servedVersion,
                                            Consumer<ActorRef<EditState>> subscribe,
@@ -136,7 +137,7 @@ public final class HeadSwapper extends AbstractBehavior<HeadSwapper.Command> {
             served = head.version();
             getContext().ask(Long.class, pool, ACK_TIMEOUT, ack -> new ReplicaPool.SwapHead(head, ack),
                     (version, failure) -> new Swapped(head.version(), computed.since(), failure));
-            unreferenced = head.referencesReady() ? null : head;
+            unreferenced = references == null || head.referencesReady() ? null : head;
             referenceNext();
         }
         computeNext();

@@ -154,6 +154,24 @@ class HeadSwapperTest {
                 .mapToInt(r -> r.length).sum(), "every held-out sample in the reference");
     }
 
+    @Test
+    void withDiagnosticsOffNoReferenceIsBuiltAndEachVersionIsSwappedOnce() throws Exception {
+        Random rng = new Random(6);
+        Head base = Fixtures.randomHead(rng, 3, 6);
+        Sae sae = Fixtures.randomSae(rng, SaeKind.RELU, 6, 4);
+        TestProbe<ReplicaPool.Command> pool = KIT.createTestProbe();
+        AtomicReference<ActorRef<EditState>> subscriber = new AtomicReference<>();
+        KIT.spawn(HeadSwapper.create(pool.getRef(), 0, subscriber::set,
+                s -> ServingHead.of(base, sae, s.editSet(), s.version()), null, Executors.newFixedThreadPool(2),
+                d -> { }));
+        subscribed(pool, subscriber).tell(state(1));
+
+        ReplicaPool.SwapHead swap = pool.expectMessageClass(ReplicaPool.SwapHead.class);
+        swap.ack().tell(1L);
+        assertFalse(swap.head().referencesReady());
+        pool.expectNoMessage(Duration.ofMillis(300));
+    }
+
     /** The swapper's subscription, once it has subscribed. */
     private static ActorRef<EditState> subscribed(TestProbe<?> probe, AtomicReference<ActorRef<EditState>> subscriber) {
         return probe.awaitAssert(() -> {
