@@ -2,6 +2,7 @@ package io.salve.serve;
 
 import ai.djl.engine.Engine;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValueType;
 import io.salve.core.SalveException;
 import java.nio.file.Path;
@@ -25,7 +26,15 @@ public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir,
     }
 
     public static ServeConfig from(Config root) {
-        Config c = root.getConfig("salve");
+        try {
+            return read(root.getConfig("salve"));
+        } catch (ConfigException e) {
+            // A wrong type or a missing key (e.g. per-device = "two") is the operator's to fix, like a bad value.
+            throw new SalveException("BAD_CONFIG", e.getMessage(), e);
+        }
+    }
+
+    private static ServeConfig read(Config c) {
         String dataDir = c.getString("data-dir");
         int maxBatch = c.getInt("batching.max-batch");
         if (maxBatch <= 0) {

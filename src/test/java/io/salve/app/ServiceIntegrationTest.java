@@ -214,6 +214,9 @@ class ServiceIntegrationTest {
             assertTrue(metrics.contains("salve_requests_in_flight 0.0"), metrics);
             assertTrue(metrics.contains("salve_batch_size_count") && metrics.contains("salve_model_time_seconds_bucket"),
                     metrics);
+            // The JVM's own, which the load tests' memory sampler reads.
+            assertTrue(metrics.contains("jvm_memory_used_bytes{area=\"heap\"")
+                    && metrics.contains("jvm_gc_pause_seconds"), metrics);
             assertPromtoolAccepts(metrics);
         }
     }
@@ -258,6 +261,31 @@ class ServiceIntegrationTest {
             String metrics = httpBody(service, "/metrics");
             assertTrue(batchesOfSeveral(metrics) > 2 * failEvery, "the replica failed at least twice: " + metrics);
             assertEquals(200, httpStatus(service, "/health/ready"), "the replica came back");
+        }
+    }
+
+    @Test
+    void twoReplicasPerDeviceShareOneStream(@TempDir Path dir) throws Exception {
+        Config config = ConfigFactory.parseString("salve.replicas.per-device = 2").withFallback(config(dir));
+        try (SalveService service = SalveService.start(config, Progress.NONE)) {
+            assertEquals(200, httpStatus(service, "/health/ready"), "both replicas loaded");
+            List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+            for (int n = 0; n < 500; n++) {
+                records.add(good(n));
+            }
+            KafkaTestUtil.produce(service.bootstrapServers(), "salve.requests", records);
+            awaitResults(service.bootstrapServers(), 500, Duration.ofSeconds(90));
+            Map<String, List<InferenceResult>> results = results(service.bootstrapServers());
+            Set<String> replicas = new HashSet<>();
+            for (int n = 0; n < 500; n++) {
+                List<InferenceResult> rs = results.get("img-" + n);
+                assertEquals(1, rs.size(), "exactly one result for img-" + n);
+                assertNull(rs.get(0).error(), rs.get(0).toString());
+                assertMatchesOffline(n, rs.get(0).prediction());
+                replicas.add(rs.get(0).replica());
+            }
+            // A burst keeps one replica busy, so the idle one takes what queues behind it.
+            assertEquals(Set.of("cpu-0", "cpu-1"), replicas);
         }
     }
 

@@ -2,6 +2,7 @@ package io.salve.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.salve.core.SalveException;
@@ -29,5 +30,13 @@ class ServeConfigTest {
         SalveException e = assertThrows(SalveException.class,
                 () -> parse("salve.replicas { devices = [cpu], per-device = 0 }"));
         assertEquals("BAD_CONFIG", e.code());
+    }
+
+    @Test
+    void aWronglyTypedValueIsABadConfigNamingTheKey() {
+        SalveException e = assertThrows(SalveException.class,
+                () -> parse("salve.replicas { devices = [cpu], per-device = two }"));
+        assertEquals("BAD_CONFIG", e.code());
+        assertTrue(e.getMessage().contains("per-device"), e.getMessage());
     }
 }

@@ -288,8 +288,7 @@ public final class LoadTest implements Callable<Integer> {
         Load load = Load.rate(loadFraction * ramp.maxRate);
         progress.printf("slo: max rate %.0f req/s (%.2f of the ceiling); %s for %d s%n", ramp.maxRate,
                 ramp.maxRate / ceiling, load, or(duration, Duration.ofMinutes(5)).toSeconds());
-        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds())
-                : null) {
+        try (MemorySampler memory = memorySampler(local)) {
             Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(5)), drain, "slo steady");
             int stalls = (int) m.timeline().stream().filter(p -> p.maxMs() > STALL_MS).count();
             return report(startedAt, target, load, m, ramp.maxRate, ramp.steps, null,
@@ -435,8 +434,7 @@ public final class LoadTest implements Callable<Integer> {
         if (local == null) {
             progress.println("soak: memory is sampled only for a service started here (it needs the process)");
         }
-        try (MemorySampler memory = local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds())
-                : null) {
+        try (MemorySampler memory = memorySampler(local)) {
             Measurement m = generator.measure(load, or(duration, Duration.ofMinutes(10)), drain, "soak");
             return report(startedAt, target, load, m, null, null, null, memory != null ? memory.samples() : null,
                     null, null);
@@ -472,6 +470,11 @@ public final class LoadTest implements Callable<Integer> {
         progress.printf("ceiling: %.0f img/s at batch %d%n", bench.get("ceilingImagesPerSecond").asDouble(),
                 bench.get("maxBatch").asInt());
         return bench;
+    }
+
+    /** The started service's memory every --memory-interval; null for a service not started here. */
+    private MemorySampler memorySampler(LocalService local) {
+        return local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds()) : null;
     }
 
     private LocalService startService() {
