@@ -38,8 +38,16 @@ final class TrainCommand implements Callable<Integer> {
             description = "Training batch size; small batches (8-16) are reported to disentangle features. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Adam learning rate (cosine-decayed). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr", defaultValue = "0.001", description = "Adam's peak learning rate (cosine-decayed). Default: ${DEFAULT-VALUE}.")
     float learningRate;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0",
+            description = "Epochs (fractions allowed) of linear learning-rate warm-up from 0 before the cosine decay. Default: ${DEFAULT-VALUE}.")
+    float warmupEpochs;
+
+    @Option(names = "--weight-decay", defaultValue = "0",
+            description = "Decoupled weight decay (AdamW) when above 0; 0 is plain Adam. Default: ${DEFAULT-VALUE}.")
+    float weightDecay;
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
@@ -53,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TrainConfig config = new TrainConfig(Architecture.parse(arch), epochs, batchSize, learningRate, seed, flip, vit.config());
+        TrainConfig config = new TrainConfig(Architecture.parse(arch), epochs, batchSize, learningRate, seed, flip, vit.config(),
+                warmupEpochs, weightDecay);
         try (ConsoleProgress progress = new ConsoleProgress()) {
             Bundle bundle = engine.discovery(progress).trainBackbone(data.ref(), config, out);
             ClassifierMetrics m = bundle.readJson("metrics.json", ClassifierMetrics.class);

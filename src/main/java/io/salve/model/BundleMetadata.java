@@ -40,8 +40,12 @@ public record BundleMetadata(int formatVersion, String architecture, List<Intege
         classNames = List.copyOf(classNames);
     }
 
-    /** How the backbone was trained; recorded so that runs can be compared (e.g. the batch-size experiment). */
-    public record Training(String dataset, String dataDir, int limit, int epochs, int batchSize, long seed, float learningRate, double seconds) {
+    /**
+     * How the backbone was trained; recorded so that runs can be compared (e.g. the batch-size experiment). Bundles
+     * written before warm-up and weight decay existed read them as 0 (none).
+     */
+    public record Training(String dataset, String dataDir, int limit, int epochs, int batchSize, long seed, float learningRate,
+                           float warmupEpochs, float weightDecay, double seconds) {
     }
 
     /**

@@ -17,7 +17,7 @@ import io.salve.data.Batches;
 import io.salve.data.ImageSet;
 import java.util.Random;
 
-/** Trains a {@link Network} on an {@link ImageSet} with Adam and softmax cross-entropy. */
+/** Trains a {@link Network} on an {@link ImageSet} with Adam (or AdamW) and softmax cross-entropy. */
 public final class ClassifierTrainer {
 
     private ClassifierTrainer() {
@@ -36,11 +36,8 @@ public final class ClassifierTrainer {
         Network network = Network.create(config.architecture(), config.vit(), data.numClasses(), imageShape, device);
         int n = data.count();
         int batchesPerEpoch = Math.max(1, n / config.batchSize());
-        Tracker lr = Tracker.cosine().setBaseValue(config.learningRate())
-                .optFinalValue(config.learningRate() * 0.01f)
-                .setMaxUpdates(batchesPerEpoch * config.epochs()).build();
         DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(lr).build())
+                .optOptimizer(optimizer(config, batchesPerEpoch))
                 .optDevices(new Device[] {device});
         Random random = new Random(config.seed());
         try (Trainer trainer = network.model().newTrainer(trainingConfig)) {
@@ -75,6 +72,20 @@ public final class ClassifierTrainer {
             throw e;
         }
         return network;
+    }
+
+    /** Adam (AdamW with a weight decay) under a cosine schedule, after a linear warm-up if asked for. */
+    private static Optimizer optimizer(TrainConfig config, int batchesPerEpoch) {
+        int warmup = Math.round(config.warmupEpochs() * batchesPerEpoch);
+        Tracker cosine = Tracker.cosine().setBaseValue(config.learningRate())
+                .optFinalValue(config.learningRate() * 0.01f)
+                .setMaxUpdates(batchesPerEpoch * config.epochs() - warmup).build();
+        Tracker lr = warmup == 0 ? cosine
+                : Tracker.warmUp().setMainTracker(cosine).optWarmUpSteps(warmup).optWarmUpBeginValue(0).build();
+        if (config.weightDecay() > 0) {
+            return Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(config.weightDecay()).build();
+        }
+        return Optimizer.adam().optLearningRateTracker(lr).build();
     }
 
     private static ImageSet gather(ImageSet data, int[] order, int from, int size, Random flip) {

@@ -85,7 +85,8 @@ public final class Discovery {
                     Resize.SQUASH.id(), train.classNames(), config.architecture().targetLayer(), network.head().dim(),
                     "PyTorch",
                     new BundleMetadata.Training(data.name(), data.dir() == null ? null : data.dir().toString(), data.limit(),
-                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(), seconds), null,
+                            config.epochs(), config.batchSize(), config.seed(), config.learningRate(),
+                            config.warmupEpochs(), config.weightDecay(), seconds), null,
                     config.architecture() == Architecture.VIT ? config.vit() : null);
             Bundle bundle = Bundle.create(out, metadata);
             bundle.saveNetwork(network);

@@ -64,7 +64,7 @@ class VitTest {
     @Test
     void aFewTrainingStepsLowerTheLoss() {
         ImageSet data = stripes(96, new Random(3));
-        TrainConfig config = new TrainConfig(Architecture.VIT, 4, 16, 3e-3f, 1, false, TINY);
+        TrainConfig config = new TrainConfig(Architecture.VIT, 4, 16, 3e-3f, 1, false, TINY, 1, 0.05f);
         float before;
         try (Network untrained = Network.create(Architecture.VIT, TINY, CLASSES, IMAGE, Device.cpu())) {
             Engine.getInstance().setRandomSeed(1);
