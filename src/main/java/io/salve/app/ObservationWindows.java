@@ -1,7 +1,6 @@
 package io.salve.app;
 
 import io.salve.core.SaeMetrics;
-import io.salve.kafka.ConsumerLag;
 import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.WindowPublisher;
 import io.salve.model.Bundle;
@@ -14,19 +13,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
- * What the service observes over time rather than per request: the feature and per-class aggregation windows
- * (each only when its telemetry is on), published to Kafka on their own timers, and the consumer-lag poll.
+ * What the service observes of one model over time rather than per request: the feature and per-class aggregation
+ * windows (each only when its telemetry is on), published to Kafka on their own timers.
  * {@link #start} schedules them; {@link #close} cancels the timers and publishes the last windows.
  */
 final class ObservationWindows implements AutoCloseable {
-
-    private static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final FeatureWindows features;
     private final ClassWindows perClass;
@@ -39,17 +35,17 @@ final class ObservationWindows implements AutoCloseable {
         this.publisher = publisher;
     }
 
-    static ObservationWindows start(ActorSystem<?> system, Bundle bundle, TelemetryConfig observe, KafkaConfig kafka,
-                                    String bootstrap, Admin admin, TelemetryMetrics telemetryMetrics) {
+    static ObservationWindows start(ActorSystem<?> system, String model, Bundle bundle, TelemetryConfig observe,
+                                    KafkaConfig kafka, String bootstrap, TelemetryMetrics telemetryMetrics) {
         int classes = bundle.metadata().classNames().size();
         Instant now = Instant.now();
         FeatureWindows features = observe.telemetry().enabled() && bundle.hasSae()
-                ? new FeatureWindows(classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
+                ? new FeatureWindows(model, classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
                 : null;
         ClassWindows perClass = observe.diagnostics().enabled()
-                ? new ClassWindows(classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
+                ? new ClassWindows(model, classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
         WindowPublisher publisher = features == null && perClass == null ? null
-                : new WindowPublisher(bootstrap, kafka, features, perClass, telemetryMetrics);
+                : new WindowPublisher(model, bootstrap, kafka, features, perClass, telemetryMetrics);
         ObservationWindows windows = new ObservationWindows(features, perClass, publisher);
         ExecutionContextExecutor ec = system.executionContext();
         if (features != null) {
@@ -60,9 +56,6 @@ final class ObservationWindows implements AutoCloseable {
             Duration w = observe.diagnostics().window();
             windows.timers.add(system.scheduler().scheduleAtFixedRate(w, w, publisher::publishClasses, ec));
         }
-        windows.timers.add(system.scheduler().scheduleAtFixedRate(LAG_INTERVAL, LAG_INTERVAL, () ->
-                ConsumerLag.of(admin, kafka.groupId(), kafka.topics().requests())
-                        .thenAccept(telemetryMetrics::consumerLag), ec));
         return windows;
     }
 

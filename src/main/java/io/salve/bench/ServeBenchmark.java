@@ -122,10 +122,10 @@ public final class ServeBenchmark {
             measure(service, topics, input, warmup, 0, "warm-");
             LOG.info("bench: ceiling (in-process, batch {})", serve.batching().maxBatch());
             double before = ceiling(service, serve, input, head);
-            long[] b0 = service.metrics().batches();
+            long[] b0 = service.metrics().model(service.models().defaultModel()).batches();
             LOG.info("bench: saturated, {} requests at once", requests);
             Run saturated = measure(service, topics, input, requests, 0, "bench-");
-            long[] b1 = service.metrics().batches();
+            long[] b1 = service.metrics().model(service.models().defaultModel()).batches();
             double rate = 0.7 * saturated.throughput();
             LOG.info("bench: {} requests at {} req/s (70%)", requests, Math.round(rate));
             Run at70 = measure(service, topics, input, requests, rate, "demo-");

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * with the journal it tried.
  */
 public final class EditJournal {
+
+    /** Registries started so far: a reloaded model's new registry may start before the old one's name is free. */
+    private static final AtomicInteger STARTED = new AtomicInteger();
+
 
     private static final int PROBE_SECONDS = 2;
 
@@ -56,7 +61,8 @@ public final class EditJournal {
         }
         createTables(system.settings().config(), settings.journalPluginId(), kind(edits), where);
         ActorRef<EditRegistry.Command> ref = system.systemActorOf(EditRegistry.create(model, head, sae, settings),
-                "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8), Props.empty());
+                "edit-registry-" + URLEncoder.encode(model, StandardCharsets.UTF_8) + "-" + STARTED.incrementAndGet(),
+                Props.empty());
         // The first recovery also warms up serialization and the connection pool: it gets the start timeout.
         EditState recovered = await(AskPattern.ask(ref, EditRegistry.GetCurrent::new, startTimeout,
                 system.scheduler()).toCompletableFuture(), startTimeout, where, "recover the edits of model " + model);

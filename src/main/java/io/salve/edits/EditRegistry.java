@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -48,7 +49,7 @@ public final class EditRegistry
     // ---------------------------------------------------------------------------------------------- commands
 
     public sealed interface Command extends CborSerializable
-            permits Change, Expiring, GetCurrent, GetHistory, Subscribe, Unsubscribe {
+            permits Change, Expiring, GetCurrent, GetHistory, Subscribe, Unsubscribe, Stop {
     }
 
     /** The advice given with a change whose outcome the registry or its client cannot know (the journal went away). */
@@ -148,6 +149,13 @@ public final class EditRegistry
     }
 
     public record Unsubscribe(ActorRef<EditState> subscriber) implements Command {
+    }
+
+    /**
+     * Stops the registry after the changes queued before it (its model is unloaded, or handed to a new version of the
+     * bundle, whose registry recovers the same journal); replies when nothing more will be written.
+     */
+    public record Stop(ActorRef<Done> replyTo) implements Command {
     }
 
     // ------------------------------------------------------------------------------------------------ events
@@ -340,6 +348,7 @@ public final class EditRegistry
                     subscribers.remove(c.subscriber());
                     return Effect().noReply();
                 })
+                .onCommand(Stop.class, (state, c) -> Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance()))
                 .build();
     }
 

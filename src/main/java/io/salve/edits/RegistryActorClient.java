@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -58,6 +59,11 @@ public final class RegistryActorClient implements EditRegistryClient {
     /** {@code subscriber} gets the current state now and the new state after every persisted change. */
     public void subscribe(ActorRef<EditState> subscriber) {
         registry.tell(new EditRegistry.Subscribe(subscriber));
+    }
+
+    /** Stops the registry actor (see {@link EditRegistry.Stop}); completes when it writes nothing more. */
+    public CompletionStage<Done> stop() {
+        return AskPattern.ask(registry, EditRegistry.Stop::new, askTimeout, system.scheduler());
     }
 
     @Override

@@ -56,6 +56,13 @@ final class ApiErrors extends AllDirectives {
             Map.entry("FORBIDDEN", StatusCodes.FORBIDDEN),
             Map.entry("NOT_FOUND", StatusCodes.NOT_FOUND),
             Map.entry("UNKNOWN_MODEL", StatusCodes.NOT_FOUND),
+            Map.entry("BAD_FIELD", StatusCodes.BAD_REQUEST),
+            Map.entry("BAD_MODEL_NAME", StatusCodes.BAD_REQUEST),
+            Map.entry("BAD_MODEL_PATH", StatusCodes.BAD_REQUEST),
+            Map.entry("BUNDLE_NOT_FOUND", StatusCodes.NOT_FOUND),
+            Map.entry("NO_REPOSITORY", StatusCodes.CONFLICT),
+            Map.entry("MODEL_BUSY", StatusCodes.CONFLICT),
+            Map.entry("MODEL_UNLOADING", StatusCodes.SERVICE_UNAVAILABLE),
             Map.entry("UNKNOWN_EDIT", StatusCodes.NOT_FOUND),
             Map.entry("METHOD_NOT_ALLOWED", StatusCodes.METHOD_NOT_ALLOWED),
             Map.entry("VERSION_CONFLICT", StatusCodes.CONFLICT),
@@ -124,20 +131,24 @@ final class ApiErrors extends AllDirectives {
 
     /** Pekko's own rejections with the status (and headers, such as Allow) its default handler gives them. */
     static RejectionHandler rejections() {
-        return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
-            int status = response.status().intValue();
-            String code = switch (status) {
-                case 400 -> "BAD_REQUEST";
-                case 401 -> "UNAUTHORIZED";
-                case 404 -> "NOT_FOUND";
-                case 405 -> "METHOD_NOT_ALLOWED";
-                case 413 -> "TOO_LARGE";
-                default -> "HTTP_" + status;
-            };
-            String message = response.entity() instanceof HttpEntity.Strict strict
-                    ? strict.getData().utf8String() : response.status().reason();
-            return response(response.status(), new ApiError(code, message)).addHeaders(response.getHeaders());
-        });
+        return RejectionHandler.defaultHandler().mapRejectionResponse(response ->
+                response(response.status(), rejection(response)).addHeaders(response.getHeaders()));
+    }
+
+    /** The code and message of a response of Pekko's default rejection handler. */
+    static ApiError rejection(HttpResponse response) {
+        int status = response.status().intValue();
+        String code = switch (status) {
+            case 400 -> "BAD_REQUEST";
+            case 401 -> "UNAUTHORIZED";
+            case 404 -> "NOT_FOUND";
+            case 405 -> "METHOD_NOT_ALLOWED";
+            case 413 -> "TOO_LARGE";
+            default -> "HTTP_" + status;
+        };
+        String message = response.entity() instanceof HttpEntity.Strict strict
+                ? strict.getData().utf8String() : response.status().reason();
+        return new ApiError(code, message);
     }
 
     static Throwable unwrap(Throwable t) {

@@ -5,6 +5,7 @@ import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.InferenceService;
 import io.salve.wire.RequestCodec;
+import io.salve.wire.RequestRouter;
 import io.salve.wire.ResultCodec;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,19 +21,19 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code POST /v1/infer}, synchronous inference: the body and the answer are a Kafka request and its result record,
+ * {@code POST /v1/infer[?model=NAME]}, synchronous inference (the body's {@code model}, else the parameter's, else the default model): the body and the answer are a Kafka request and its result record,
  * byte for byte the same codecs. A refused request gets the result record's error, which is also the API's error
  * shape, plus the request's id.
  */
 final class InferRoutes extends AllDirectives {
 
-    private final RequestCodec codec;
+    private final RequestRouter codec;
     private final InferenceService infer;
     private final Duration timeout;
     private final BearerAuth auth;
     private final RequestBodies bodies;
 
-    InferRoutes(RequestCodec codec, InferenceService infer, Duration timeout, BearerAuth auth, RequestBodies bodies) {
+    InferRoutes(RequestRouter codec, InferenceService infer, Duration timeout, BearerAuth auth, RequestBodies bodies) {
         this.codec = codec;
         this.infer = infer;
         this.timeout = timeout;
@@ -41,16 +42,16 @@ final class InferRoutes extends AllDirectives {
     }
 
     Route routes() {
-        return path("infer", () -> post(() -> auth.read(() -> bodies.bytes(bytes -> completeWithFuture(
-                answer(bytes))))));
+        return path("infer", () -> post(() -> auth.read(() -> parameterOptional("model", model ->
+                bodies.bytes(bytes -> completeWithFuture(answer(bytes, model.orElse(null))))))));
     }
 
-    private CompletionStage<HttpResponse> answer(byte[] bytes) {
+    private CompletionStage<HttpResponse> answer(byte[] bytes, String model) {
         InferenceRequest request;
         try {
-            request = codec.decode(bytes, System.nanoTime());
+            request = codec.decode(bytes, System.nanoTime(), model);
         } catch (RequestCodec.BadRequest e) {
-            InferenceResult refused = InferenceResult.failure(e.id(), e.code(), e.getMessage());
+            InferenceResult refused = InferenceResult.failure(e.id(), null, e.code(), e.getMessage());
             return CompletableFuture.completedFuture(
                     result(ApiErrors.status(e.code(), StatusCodes.BAD_REQUEST), refused));
         }
@@ -62,11 +63,11 @@ final class InferRoutes extends AllDirectives {
                     }
                     Throwable cause = ApiErrors.unwrap(failure);
                     InferenceResult failed = cause instanceof TimeoutException
-                            ? InferenceResult.failure(request.id(), "TIMEOUT", "no answer within "
+                            ? InferenceResult.failure(request.id(), request.model(), "TIMEOUT", "no answer within "
                             + timeout.toMillis() + " ms")
                             : cause instanceof SalveException se
-                            ? InferenceResult.failure(request.id(), se.code(), se.getMessage())
-                            : InferenceResult.failure(request.id(), "INFERENCE_FAILED", String.valueOf(cause));
+                            ? InferenceResult.failure(request.id(), request.model(), se.code(), se.getMessage())
+                            : InferenceResult.failure(request.id(), request.model(), "INFERENCE_FAILED", String.valueOf(cause));
                     return result(ApiErrors.status(failed.error().code()), failed);
                 });
     }

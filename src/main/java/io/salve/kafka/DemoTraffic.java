@@ -101,8 +101,13 @@ public final class DemoTraffic implements AutoCloseable {
 
     /** The JSON request for image {@code index} of {@code images} with the given id. */
     public static byte[] request(String id, ImageSet images, int index) {
+        return request(id, null, images, index);
+    }
+
+    /** Image {@code index} as a request for {@code model} (null: names none, the default model answers). */
+    public static byte[] request(String id, String model, ImageSet images, int index) {
         int[] shape = {images.channels(), images.height(), images.width()};
-        return RequestCodec.encodeUint8(id, shape, images.pixels(), index * images.imageSize(),
+        return RequestCodec.encodeUint8(id, model, shape, images.pixels(), index * images.imageSize(),
                 images.labels()[index]);
     }
 

@@ -38,12 +38,12 @@ public final class ObservationRecords implements Function<InferenceResult, List<
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
         if (config.telemetry().enabled() && o.summary() != null && sampled(result.id(), config.telemetry().sampleRate())) {
             out.add(new ProducerRecord<>(topics.telemetry(), result.id(), ObservationJson.telemetry(result)));
-            metrics.produced(topics.telemetry(), "request", 1);
+            metrics.produced(result.model(), topics.telemetry(), "request", 1);
         }
         if (config.diagnostics().enabled() && !o.suppressions().isEmpty()
                 && sampled(result.id(), config.diagnostics().sampleRate())) {
             out.add(new ProducerRecord<>(topics.diagnostics(), result.id(), ObservationJson.diagnostics(result)));
-            metrics.produced(topics.diagnostics(), "request", 1);
+            metrics.produced(result.model(), topics.diagnostics(), "request", 1);
         }
         return out;
     }

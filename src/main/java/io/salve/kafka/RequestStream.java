@@ -5,6 +5,7 @@ import io.salve.serve.InferenceRequest;
 import io.salve.serve.InferenceResult;
 import io.salve.serve.InferenceService;
 import io.salve.wire.RequestCodec;
+import io.salve.wire.RequestDecoder;
 import io.salve.wire.ResultCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,14 +76,14 @@ public final class RequestStream {
      * Starts the stream on {@code system}.
      *
      * @param bootstrap the cluster (the development broker's or {@link KafkaConfig#bootstrapServers()})
-     * @param codec     decodes request payloads for the served model
+     * @param codec     decodes request payloads for the served models
      * @param infer     answers one decoded request; may complete on any thread; its result's id should be the
      *                  request's
      * @param results   told every result the stream produces, errors included (metrics)
      * @return the control: {@code drainAndShutdown} to stop, {@code streamCompletion} to watch for failure
      */
     public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
-                                                       RequestCodec codec,
+                                                       RequestDecoder codec,
                                                        InferenceService infer,
                                                        java.util.function.Consumer<InferenceResult> results) {
         return start(system, cfg, bootstrap, codec, infer, results, result -> List.of());
@@ -93,7 +94,7 @@ public final class RequestStream {
      * it under the same offset ({@link ObservationRecords}).
      */
     public static Consumer.DrainingControl<Done> start(ActorSystem<?> system, KafkaConfig cfg, String bootstrap,
-                                                       RequestCodec codec,
+                                                       RequestDecoder codec,
                                                        InferenceService infer,
                                                        java.util.function.Consumer<InferenceResult> results,
                                                        Function<InferenceResult, List<ProducerRecord<String, byte[]>>>
@@ -140,7 +141,7 @@ public final class RequestStream {
      */
     public static Flow<ConsumerMessage.CommittableMessage<String, byte[]>,
             ProducerMessage.Envelope<String, byte[], ConsumerMessage.Committable>, NotUsed> answers(
-            KafkaConfig cfg, RequestCodec codec, InferenceService infer, Executor executor,
+            KafkaConfig cfg, RequestDecoder codec, InferenceService infer, Executor executor,
             java.util.function.Consumer<InferenceResult> results,
             Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations) {
         Handler handler = new Handler(cfg, codec, infer, executor, results, observations);
@@ -151,13 +152,13 @@ public final class RequestStream {
     /** Turns one request record into the records to produce for it, with its offset to commit afterwards. */
     private static final class Handler {
         private final KafkaConfig cfg;
-        private final RequestCodec codec;
+        private final RequestDecoder codec;
         private final InferenceService infer;
         private final Executor executor;
         private final java.util.function.Consumer<InferenceResult> results;
         private final Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations;
 
-        Handler(KafkaConfig cfg, RequestCodec codec,
+        Handler(KafkaConfig cfg, RequestDecoder codec,
                 InferenceService infer, Executor executor,
                 java.util.function.Consumer<InferenceResult> results,
                 Function<InferenceResult, List<ProducerRecord<String, byte[]>>> observations) {
@@ -216,14 +217,14 @@ public final class RequestStream {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                                 ? failure.getCause() : failure;
                         if (cause instanceof TimeoutException) {
-                            return InferenceResult.failure(request.id(), "TIMEOUT", "no answer within "
+                            return InferenceResult.failure(request.id(), request.model(), "TIMEOUT", "no answer within "
                                     + cfg.requestTimeout().toMillis() + " ms");
                         }
                         if (cause instanceof SalveException se) {
-                            return InferenceResult.failure(request.id(), se.code(), se.getMessage());
+                            return InferenceResult.failure(request.id(), request.model(), se.code(), se.getMessage());
                         }
                         LOG.warn("inference failed for {}", request.id(), cause);
-                        return InferenceResult.failure(request.id(), "INFERENCE_FAILED",
+                        return InferenceResult.failure(request.id(), request.model(), "INFERENCE_FAILED",
                                 cause == null ? "no result" : String.valueOf(cause.getMessage()));
                     });
         }
@@ -248,7 +249,7 @@ public final class RequestStream {
                 ConsumerRecord<String, byte[]> record, RequestCodec.BadRequest error,
                 ConsumerMessage.Committable offset) {
             String key = error.id() != null ? error.id() : record.key();
-            InferenceResult failure = InferenceResult.failure(error.id(), error.code(), error.getMessage());
+            InferenceResult failure = InferenceResult.failure(error.id(), null, error.code(), error.getMessage());
             results.accept(failure);
             byte[] result = ResultCodec.encode(failure);
             byte[] deadLetter = ResultCodec.deadLetter(record.value(), error.id(), error.code(), error.getMessage(),

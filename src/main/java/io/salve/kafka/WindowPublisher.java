@@ -31,6 +31,7 @@ public final class WindowPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WindowPublisher.class);
     private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
+    private final String model;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConfig.TopicNames topics;
     private final FeatureWindows features;
@@ -39,11 +40,15 @@ public final class WindowPublisher implements AutoCloseable {
     private final int telemetryPartitions;
     private final int diagnosticsPartitions;
 
-    /** @param features null when telemetry is off; @param classes null when diagnostics are off */
-    public WindowPublisher(String bootstrap, KafkaConfig kafka, FeatureWindows features,
+    /**
+     * @param model    the model whose windows these are (its producer's client id and metrics)
+     * @param features null when telemetry is off; @param classes null when diagnostics are off
+     */
+    public WindowPublisher(String model, String bootstrap, KafkaConfig kafka, FeatureWindows features,
                            ClassWindows classes, TelemetryMetrics metrics) {
+        this.model = model;
         this.producer = new KafkaProducer<>(kafka.clientConfig(bootstrap, Map.of(
-                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows", ProducerConfig.LINGER_MS_CONFIG, 20)),
+                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows-" + model, ProducerConfig.LINGER_MS_CONFIG, 20)),
                 new StringSerializer(), new ByteArraySerializer());
         this.topics = kafka.topics();
         this.features = features;
@@ -63,8 +68,8 @@ public final class WindowPublisher implements AutoCloseable {
                 send(topics.telemetry(), f.feature() % telemetryPartitions, "feature-" + f.feature(), f);
             }
             send(topics.telemetry(), null, "window", w.summary());
-            metrics.produced(topics.telemetry(), "feature-window", w.features().size());
-            metrics.produced(topics.telemetry(), "window", 1);
+            metrics.produced(model, topics.telemetry(), "feature-window", w.features().size());
+            metrics.produced(model, topics.telemetry(), "window", 1);
         });
     }
 
@@ -80,7 +85,7 @@ public final class WindowPublisher implements AutoCloseable {
                     LOG.warn("alpha_flip drift: class {} under edit {} (feature {}): KS distance {} > {}", r.cls(),
                             s.edit(), s.feature(), String.format("%.3f", s.drift().distance()), s.drift().threshold()));
         }
-        metrics.produced(topics.diagnostics(), "class-window", records.size());
+        metrics.produced(model, topics.diagnostics(), "class-window", records.size());
     }
 
     private void send(String topic, Integer partition, String key, Object value) {

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -75,6 +76,7 @@ public final class HeadSwapper extends AbstractBehavior<HeadSwapper.Command> {
                                            Consumer<Duration> swapTimes) {
         return Behaviors.setup(ctx -> {
             subscribe.accept(ctx.messageAdapter(EditState.class, Changed::new));
+            ctx.watch(pool);   // the model was unloaded: nothing left to swap into
             return new HeadSwapper(ctx, pool, servedVersion, heads, references, executor, swapTimes);
         });
     }
@@ -98,6 +100,7 @@ public final class HeadSwapper extends AbstractBehavior<HeadSwapper.Command> {
                 .onMessage(Computed.class, this::onComputed)
                 .onMessage(Swapped.class, this::onSwapped)
                 .onMessage(Referenced.class, this::onReferenced)
+                .onSignal(Terminated.class, stopped -> Behaviors.stopped())
                 .build();
     }
 

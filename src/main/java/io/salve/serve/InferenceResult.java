@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * The answer to one {@link InferenceRequest}: either a prediction or an error with a stable code.
  *
+ * @param model         the model that answered (null when the request was refused before its model was known)
  * @param prediction    predicted class index (null on error)
  * @param probabilities softmax over the edited head's logits (null on error)
  * @param editVersion   the edit-set version the prediction was computed with (0 = unedited)
@@ -15,7 +16,7 @@ import java.util.List;
  * @param observed      latents and diagnostics for the telemetry and diagnostics topics (not part of the result
  *                      record; null when not computed)
  */
-public record InferenceResult(String id, Integer prediction, String className, List<Float> probabilities,
+public record InferenceResult(String id, String model, Integer prediction, String className, List<Float> probabilities,
                               Long editVersion, String replica, Timings timings, Integer label, Error error,
                               @JsonIgnore Observation observed) {
 
@@ -27,8 +28,8 @@ public record InferenceResult(String id, Integer prediction, String className, L
     public record Error(String code, String message) {
     }
 
-    public static InferenceResult failure(String id, String code, String message) {
-        return new InferenceResult(id, null, null, null, null, null, null, null, new Error(code, message), null);
+    public static InferenceResult failure(String id, String model, String code, String message) {
+        return new InferenceResult(id, model, null, null, null, null, null, null, null, new Error(code, message), null);
     }
 
     public boolean failed() {

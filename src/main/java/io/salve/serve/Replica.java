@@ -111,7 +111,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
                 probabilities.add(v);
             }
             InferenceRequest r = p.request();
-            results[n] = new InferenceResult(r.id(), out.prediction(), classNames.get(out.prediction()),
+            results[n] = new InferenceResult(r.id(), r.model(), out.prediction(), classNames.get(out.prediction()),
                     probabilities, batch.head().version(), name,
                     new InferenceResult.Timings(ms(start - r.receivedNanos()), ms(end - start), ms(end - r.receivedNanos())),
                     r.label(), null, out.observed());
@@ -139,7 +139,7 @@ public final class Replica extends AbstractBehavior<Replica.Command> {
             getContext().getSelf().tell(new RunBatch(batch.requests(), batch.head(), batch.attempt() + 1));
         } else {
             Pending p = batch.requests().get(0);
-            p.reply().accept(InferenceResult.failure(p.request().id(), "INFERENCE_FAILED",
+            p.reply().accept(InferenceResult.failure(p.request().id(), p.request().model(), "INFERENCE_FAILED",
                     "the model failed on this request " + maxAttempts + " times: " + cause.getMessage()));
         }
     }

@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * The {@code salve} block of the configuration, read once at start-up.
  *
+ * @param models    {@code salve.models}: the model repository directory (null: only {@code bundle} is served)
  * @param perDevice {@code salve.replicas.per-device}: replicas on each device (Triton's instance-group count)
  * @param faults    {@code salve.replicas.fault-injection}: failures injected into the replicas' models (off by default)
  */
-public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
+public record ServeConfig(Path bundle, Path models, boolean buildDemoIfMissing, Path dataDir, String engine, List<String> devices,
                           int perDevice, ReplicaPool.Settings batching, FaultInjection faults, String httpHost,
                           int httpPort, double demoTrafficRate) {
 
@@ -44,7 +45,9 @@ public record ServeConfig(Path bundle, boolean buildDemoIfMissing, Path dataDir,
         if (perDevice <= 0) {
             throw new SalveException("BAD_CONFIG", "salve.replicas.per-device must be positive, was " + perDevice);
         }
-        return new ServeConfig(Path.of(c.getString("bundle")), c.getBoolean("build-demo-if-missing"),
+        String models = c.getString("models");
+        return new ServeConfig(Path.of(c.getString("bundle")), models.isBlank() ? null : Path.of(models),
+                c.getBoolean("build-demo-if-missing"),
                 dataDir.isBlank() ? null : Path.of(dataDir), c.getString("engine"), devices(c), perDevice,
                 new ReplicaPool.Settings(maxBatch, c.getDuration("batching.max-delay"),
                         c.getInt("batching.max-outstanding"), c.getInt("replicas.max-attempts"), DISPATCHER),

@@ -53,7 +53,7 @@ public final class ClassWindows {
      * @param requests requests the unedited head predicted as this class
      * @param accuracy null when no request of the class carried a label
      */
-    public record ClassRecord(String type, String windowStart, String windowEnd, long editVersion,
+    public record ClassRecord(String type, String model, String windowStart, String windowEnd, long editVersion,
                               @JsonProperty("class") int cls, int requests, Accuracy accuracy,
                               List<EditStats> suppressions) {
     }
@@ -105,13 +105,16 @@ public final class ClassWindows {
         }
     }
 
+    private final String model;
     private final int classes;
     private final double driftThreshold;
     private final int driftMinSamples;
     private Instant start;
     private Map<Long, VersionWindow> versions = new TreeMap<>();
 
-    public ClassWindows(int classes, double driftThreshold, int driftMinSamples, Instant start) {
+    /** @param model the model whose requests these windows count (every record carries it) */
+    public ClassWindows(String model, int classes, double driftThreshold, int driftMinSamples, Instant start) {
+        this.model = model;
         this.classes = classes;
         this.driftThreshold = driftThreshold;
         this.driftMinSamples = driftMinSamples;
@@ -153,7 +156,7 @@ public final class ClassWindows {
                 }
                 Accuracy accuracy = v.labelled[k] == 0 ? null : new Accuracy(v.labelled[k],
                         (double) v.correct[k] / v.labelled[k], (double) v.uneditedCorrect[k] / v.labelled[k]);
-                out.add(new ClassRecord("class-window", start.toString(), end.toString(), e.getKey(), k,
+                out.add(new ClassRecord("class-window", model, start.toString(), end.toString(), e.getKey(), k,
                         v.requests[k], accuracy, stats));
             }
         }

@@ -22,7 +22,7 @@ public final class FeatureWindows {
     }
 
     /** One feature over one window (telemetry topic, keyed and partitioned by feature index). */
-    public record FeatureRecord(String type, String windowStart, String windowEnd, int feature, int requests,
+    public record FeatureRecord(String type, String model, String windowStart, String windowEnd, int feature, int requests,
                                 int fired, double firingRate, double meanActivation, double maxActivation,
                                 List<ClassCount> byClass) {
     }
@@ -32,13 +32,14 @@ public final class FeatureWindows {
     }
 
     /** The window as a whole (telemetry topic, key "window"). */
-    public record Summary(String type, String windowStart, String windowEnd, int requests, double meanL0,
+    public record Summary(String type, String model, String windowStart, String windowEnd, int requests, double meanL0,
                           int firingFeatures, List<Long> editVersions, List<ClassTotal> byClass) {
     }
 
     public record Window(List<FeatureRecord> features, Summary summary) {
     }
 
+    private final String model;
     private final int classes;
     private final int latents;
     private final double threshold;
@@ -52,7 +53,9 @@ public final class FeatureWindows {
     private float[] max;
     private final TreeSet<Long> versions = new TreeSet<>();
 
-    public FeatureWindows(int classes, int latents, double firingThreshold, Instant start) {
+    /** @param model the model whose requests these windows count (every record carries it) */
+    public FeatureWindows(String model, int classes, int latents, double firingThreshold, Instant start) {
+        this.model = model;
         this.classes = classes;
         this.latents = latents;
         this.threshold = firingThreshold;
@@ -112,7 +115,7 @@ public final class FeatureWindows {
                             (double) firedByClass[l][k] / classRequests[k]));
                 }
             }
-            features.add(new FeatureRecord("feature-window", from, to, l, requests, fired[l],
+            features.add(new FeatureRecord("feature-window", model, from, to, l, requests, fired[l],
                     (double) fired[l] / requests, sum[l] / requests, max[l], byClass));
             firing += fired[l] > 0 ? 1 : 0;
         }
@@ -122,7 +125,7 @@ public final class FeatureWindows {
                 totals.add(new ClassTotal(k, classRequests[k]));
             }
         }
-        Summary summary = new Summary("window", from, to, requests, (double) l0 / requests, firing,
+        Summary summary = new Summary("window", model, from, to, requests, (double) l0 / requests, firing,
                 List.copyOf(versions), totals);
         reset(end);
         return Optional.of(new Window(features, summary));

@@ -1,37 +1,30 @@
 package io.salve.telemetry;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.salve.serve.InferenceResult;
-import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The service's Prometheus metrics (Micrometer): requests and errors by code, in-flight requests, batch sizes, queue
- * time, model time and end-to-end time as histograms (so p50/p99 can be derived), and the edit version served.
+ * The service's Prometheus registry (Micrometer): each served model's {@link ModelMetrics} (label {@code model}),
+ * requests refused before a model was known (label {@code model="none"}), and the JVM's own metrics.
  */
 public final class ServiceMetrics implements AutoCloseable {
 
+    /** The {@code model} label of requests refused before their model was known (bad JSON, unknown model). */
+    public static final String NO_MODEL = "none";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong editVersion = new AtomicLong();
-    private final DistributionSummary batchSize;
-    private final Timer queueTime;
-    private final Timer modelTime;
-    private final Timer totalTime;
-    private final Timer swapTime;
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, ModelMetrics> models = new ConcurrentHashMap<>();
+    private final Map<String, Counter> unrouted = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public ServiceMetrics() {
@@ -40,81 +33,50 @@ public final class ServiceMetrics implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        Gauge.builder("salve.requests.in.flight", inFlight, AtomicInteger::get)
-                .description("Requests accepted by the service and not yet answered").register(registry);
-        Gauge.builder("salve.edit.version", editVersion, AtomicLong::get)
-                .description("Edit-set version of the head being served").register(registry);
-        batchSize = DistributionSummary.builder("salve.batch.size").description("Requests per micro-batch")
-                .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(1024.0).register(registry);
-        queueTime = timer("salve.queue.time", "From decoding a request to its batch starting on a replica");
-        modelTime = timer("salve.model.time", "One micro-batch on a replica: backbone, SAE and head");
-        totalTime = timer("salve.request.time", "From decoding a request to its result");
-        swapTime = timer("salve.edit.swap.time",
-                "From a persisted edit change to every replica taking the new head with its next batch");
     }
 
-    private Timer timer(String name, String description) {
-        return Timer.builder(name).description(description).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry);
+    /** The metrics of {@code model}; a reloaded model keeps its series. */
+    public ModelMetrics model(String model) {
+        return models.computeIfAbsent(model, m -> new ModelMetrics(m, registry));
     }
 
-    /** A request went to the replicas; pair with {@link #left}. */
-    public void accepted() {
-        inFlight.incrementAndGet();
+    /** Drops every series labelled {@code model} (it was unloaded), so that dashboards do not show it as idle. */
+    public void forget(String model) {
+        models.remove(model);
+        unrouted.keySet().removeIf(key -> key.startsWith(model + '\n'));
+        List<Meter> labelled = registry.getMeters().stream()
+                .filter(m -> model.equals(m.getId().getTag("model"))).toList();
+        labelled.forEach(registry::remove);
     }
 
-    /** A request came back from the replicas (answered, failed or timed out). */
-    public void left() {
-        inFlight.decrementAndGet();
-    }
-
-    /** The service produced this result (bad input included). */
+    /**
+     * The service produced this result: counted under its model, or under {@link #NO_MODEL}; a late answer of a model
+     * unloaded meanwhile only counts.
+     */
     public void answered(InferenceResult result) {
-        String code = result.failed() ? result.error().code() : "OK";
-        requests.computeIfAbsent(code, c -> Counter.builder("salve.requests")
-                .description("Answered requests by outcome code").tag("code", c).register(registry)).increment();
-        if (result.timings() != null) {
-            queueTime.record(nanos(result.timings().queueMs()), TimeUnit.NANOSECONDS);
-            modelTime.record(nanos(result.timings().modelMs()), TimeUnit.NANOSECONDS);
-            totalTime.record(nanos(result.timings().totalMs()), TimeUnit.NANOSECONDS);
-        }
-        if (result.editVersion() != null) {
-            editVersion.set(result.editVersion());
+        ModelMetrics m = result.model() == null ? null : models.get(result.model());
+        if (m != null) {
+            m.answered(result);
+        } else {
+            String model = result.model() == null ? NO_MODEL : result.model();
+            String code = result.failed() ? result.error().code() : "OK";
+            unrouted.computeIfAbsent(model + '\n' + code, k -> requests(registry, model, code)).increment();
         }
     }
 
-    /** The replicas serve edit version {@code version} from now on. */
-    public void editVersion(long version) {
-        editVersion.set(version);
-    }
-
-    /** A new edit version reached the replicas, {@code took} after the registry persisted it. */
-    public void swapped(Duration took) {
-        swapTime.record(took);
-    }
-
-    public void batch(int size) {
-        batchSize.record(size);
-    }
-
-    /** Batches formed so far and the requests in them (for the benchmark's mean batch size). */
-    public long[] batches() {
-        return new long[] {batchSize.count(), (long) batchSize.totalAmount()};
+    static Counter requests(MeterRegistry registry, String model, String code) {
+        return Counter.builder("salve.requests").description("Answered requests by model and outcome code")
+                .tag("model", model).tag("code", code).register(registry);
     }
 
     /** Where other metrics of the service register, so that one scrape shows them all. */
-    public io.micrometer.core.instrument.MeterRegistry registry() {
+    public MeterRegistry registry() {
         return registry;
     }
 
     /** The Prometheus text exposition of every metric. */
     public String scrape() {
         return registry.scrape();
-    }
-
-    private static long nanos(double ms) {
-        return (long) (ms * 1e6);
     }
 
     /** Stops listening to the JVM's GC notifications. */

@@ -34,26 +34,32 @@ public final class TelemetryMetrics {
                 .baseUnit("records").register(registry);
     }
 
-    /** {@code count} records of {@code type} went to {@code topic}. */
-    public void produced(String topic, String type, int count) {
-        produced.computeIfAbsent(topic + '\n' + type, k -> Counter.builder("salve.records.produced")
-                .description("Telemetry and diagnostics records produced, by topic and record type")
-                .tag("topic", topic).tag("type", type).register(registry)).increment(count);
+    /** {@code count} records of {@code type} about {@code model} went to {@code topic}. */
+    public void produced(String model, String topic, String type, int count) {
+        produced.computeIfAbsent(model + '\n' + topic + '\n' + type, k -> Counter.builder("salve.records.produced")
+                .description("Telemetry and diagnostics records produced, by model, topic and record type")
+                .tag("model", model).tag("topic", topic).tag("type", type).register(registry)).increment(count);
+    }
+
+    /** Forgets {@code model}'s replicas and records (its series are removed by {@link ServiceMetrics#forget}). */
+    public void forget(String model) {
+        busy.keySet().removeIf(key -> key.startsWith(model + '\n'));
+        produced.keySet().removeIf(key -> key.startsWith(model + '\n'));
     }
 
     public void consumerLag(long records) {
         lag.set(records);
     }
 
-    /** {@code model} timed: its batch time counts as busy time of {@code replica}. */
-    public BatchModel timed(String replica, BatchModel model) {
-        Busy b = busy.computeIfAbsent(replica, Busy::new);
+    /** {@code batches} timed: their time counts as busy time of {@code model}'s {@code replica}. */
+    public BatchModel timed(String model, String replica, BatchModel batches) {
+        Busy b = busy.computeIfAbsent(model + '\n' + replica, k -> new Busy(model, replica));
         return new BatchModel() {
             @Override
             public List<Output> run(List<float[]> pixels, ServingHead head) {
                 long start = System.nanoTime();
                 try {
-                    return model.run(pixels, head);
+                    return batches.run(pixels, head);
                 } finally {
                     b.nanos.add(System.nanoTime() - start);
                 }
@@ -61,7 +67,7 @@ public final class TelemetryMetrics {
 
             @Override
             public void close() {
-                model.close();
+                batches.close();
             }
         };
     }
@@ -73,12 +79,13 @@ public final class TelemetryMetrics {
         private long busyAtStart;
         private double ratio;
 
-        Busy(String replica) {
+        Busy(String model, String replica) {
             FunctionCounter.builder("salve.replica.busy", nanos, n -> n.sum() / 1e9).baseUnit("seconds")
-                    .description("Time the replica spent running batches").tag("replica", replica).register(registry);
+                    .description("Time the replica spent running batches").tag("model", model).tag("replica", replica)
+                    .register(registry);
             Gauge.builder("salve.replica.busy.ratio", this, Busy::ratio)
                     .description("Fraction of wall time the replica spent running batches, over the last >= 5 s")
-                    .tag("replica", replica).register(registry);
+                    .tag("model", model).tag("replica", replica).register(registry);
         }
 
         synchronized double ratio() {

@@ -21,7 +21,7 @@ public final class ObservationJson {
 
     private ObservationJson() { }
 
-    /** {"type":"request","id",editVersion,prediction,label?,l0,topLatents:[{index,value}]}. */
+    /** {"type":"request","id","model",editVersion,prediction,label?,l0,topLatents:[{index,value}]}. */
     public static byte[] telemetry(InferenceResult r) {
         LatentSummary s = r.observed().summary();
         return write(g -> {
@@ -40,7 +40,7 @@ public final class ObservationJson {
     }
 
     /**
-     * {"type":"request","id",editVersion,prediction,label?,uneditedPrediction,changed,suppressions:[{edit,feature,
+     * {"type":"request","id","model",editVersion,prediction,label?,uneditedPrediction,changed,suppressions:[{edit,feature,
      * method,alpha,predicted,margin,alphaCrit,alphaCritAnalytic,alphaFlip,flipTo,flipped,nearCritical,
      * referenceReady}]}; undefined or infinite thresholds are null. referenceReady is false for the requests served
      * while the edit's held-out drift reference is still being built (the windows' drift is null for them).
@@ -80,6 +80,7 @@ public final class ObservationJson {
     private static void head(JsonGenerator g, InferenceResult r) throws IOException {
         g.writeStringField("type", "request");
         g.writeStringField("id", r.id());
+        g.writeStringField("model", r.model());
         g.writeNumberField("editVersion", r.editVersion());
         g.writeNumberField("prediction", r.prediction());
         if (r.label() != null) {

@@ -41,7 +41,7 @@ import java.util.Base64;
  * {@code BAD_LENGTH}, {@code NON_FINITE}, {@code OUT_OF_RANGE}, {@code BAD_IMAGE}, {@code BAD_LABEL}.
  * Thread-safe.
  */
-public final class RequestCodec {
+public final class RequestCodec implements RequestDecoder {
 
     /** Longest accepted request id. */
     public static final int MAX_ID_LENGTH = 256;
@@ -129,7 +129,20 @@ public final class RequestCodec {
      * @param receivedNanos {@link System#nanoTime()} when the edge received it
      * @throws BadRequest when the payload is not a valid request for this model
      */
+    @Override
     public InferenceRequest decode(byte[] json, long receivedNanos) throws BadRequest {
+        JsonNode root = parse(json, maxBytes);
+        String id = id(root);
+        String named = model(root, id);
+        if (named != null && this.model != null && !this.model.equals(named)) {
+            throw new BadRequest("UNKNOWN_MODEL", "this service serves model \"" + this.model + "\", not \""
+                    + JsonFields.abbreviate(named) + "\"", id);
+        }
+        return decode(root, id, receivedNanos);
+    }
+
+    /** The payload as a JSON object, refused when too large, empty or not an object. */
+    static JsonNode parse(byte[] json, int maxBytes) throws BadRequest {
         if (json == null || json.length == 0) {
             throw new BadRequest("BAD_JSON", "empty payload: expected a JSON object", null);
         }
@@ -148,15 +161,20 @@ public final class RequestCodec {
             throw new BadRequest("BAD_JSON", "expected a JSON object, got "
                     + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()), null);
         }
-        String id = id(root);
+        return root;
+    }
+
+    /** The {@code model} the request names, or null when it names none. */
+    static String model(JsonNode root, String id) throws BadRequest {
         JsonNode model = JsonFields.present(root, "model");
         if (model != null && !model.isTextual()) {
             throw new BadRequest("BAD_FIELD", "\"model\" must be a string", id);
         }
-        if (model != null && this.model != null && !this.model.equals(model.textValue())) {
-            throw new BadRequest("UNKNOWN_MODEL", "this service serves model \"" + this.model + "\", not \""
-                    + JsonFields.abbreviate(model.textValue()) + "\"", id);
-        }
+        return model == null ? null : model.textValue();
+    }
+
+    /** The rest of a request whose envelope ({@code id}, {@code model}) was read, for this codec's model. */
+    InferenceRequest decode(JsonNode root, String id, long receivedNanos) throws BadRequest {
         Integer label = label(root, id);
         JsonNode tensor = JsonFields.present(root, "tensor");
         JsonNode image = JsonFields.present(root, "image");
@@ -171,10 +189,10 @@ public final class RequestCodec {
             throw new BadRequest("MISSING_FIELD", "missing the input: \"tensor\" {dtype, shape, data} or \"image\" "
                     + "(base64 PNG/JPEG)", id);
         }
-        return new InferenceRequest(id, pixels, label, receivedNanos);
+        return new InferenceRequest(id, this.model != null ? this.model : "", pixels, label, receivedNanos);
     }
 
-    private static String id(JsonNode root) throws BadRequest {
+    static String id(JsonNode root) throws BadRequest {
         JsonNode n = JsonFields.present(root, "id");
         if (n == null) {
             throw new BadRequest("MISSING_FIELD", "missing \"id\" (a string that the result echoes)", null);
@@ -225,9 +243,14 @@ public final class RequestCodec {
 
     /** A request with a {@code uint8} tensor ({@code shape} = [C,H,W], {@code pixels} channel-first bytes). */
     public static byte[] encodeUint8(String id, int[] shape, byte[] pixels, int offset, Integer label) {
+        return encodeUint8(id, null, shape, pixels, offset, label);
+    }
+
+    /** As {@link #encodeUint8(String, int[], byte[], int, Integer)}, for {@code model} (null: the default model). */
+    public static byte[] encodeUint8(String id, String model, int[] shape, byte[] pixels, int offset, Integer label) {
         int n = shape[0] * shape[1] * shape[2];
         byte[] data = Arrays.copyOfRange(pixels, offset, offset + n);
-        return encodeTensor(id, "uint8", shape, data, label);
+        return encodeTensor(id, model, "uint8", shape, data, label);
     }
 
     /** A request with a {@code float32} tensor (little-endian). */
@@ -236,7 +259,7 @@ public final class RequestCodec {
         for (float v : pixels) {
             buf.putFloat(v);
         }
-        return encodeTensor(id, "float32", shape, buf.array(), label);
+        return encodeTensor(id, null, "float32", shape, buf.array(), label);
     }
 
     /** A request with an encoded PNG or JPEG image. */
@@ -250,9 +273,13 @@ public final class RequestCodec {
         return write(root);
     }
 
-    private static byte[] encodeTensor(String id, String dtype, int[] shape, byte[] data, Integer label) {
+    private static byte[] encodeTensor(String id, String model, String dtype, int[] shape, byte[] data,
+                                       Integer label) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("id", id);
+        if (model != null) {
+            root.put("model", model);
+        }
         ObjectNode t = root.putObject("tensor");
         t.put("dtype", dtype);
         ArrayNode s = t.putArray("shape");

@@ -120,7 +120,7 @@ class LiveEditsIntegrationTest {
                     "the edits changed mid-stream: " + versionOf.values().stream().distinct().toList());
 
             String metrics = ServiceIntegrationTest.httpBody(service, "/metrics");
-            Matcher swaps = Pattern.compile("salve_edit_swap_time_seconds_count (\\S+)").matcher(metrics);
+            Matcher swaps = Pattern.compile("salve_edit_swap_time_seconds_count\\{model=\"bundle\"} (\\S+)").matcher(metrics);
             assertTrue(swaps.find(), metrics);
             assertTrue(Double.parseDouble(swaps.group(1)) >= changes / 2.0, "swaps: " + swaps.group(1));
         }

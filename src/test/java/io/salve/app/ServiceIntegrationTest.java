@@ -209,9 +209,9 @@ class ServiceIntegrationTest {
             assertEquals(GOOD, telemetry.stream().filter(t -> t.key().startsWith("img-")).count());
 
             String metrics = httpBody(service, "/metrics");
-            assertTrue(metrics.contains("salve_requests_total{code=\"OK\"} 2000.0"), metrics);
-            assertTrue(metrics.contains("salve_requests_total{code=\"BAD_JSON\"} 40.0"), metrics);
-            assertTrue(metrics.contains("salve_requests_in_flight 0.0"), metrics);
+            assertTrue(metrics.contains("salve_requests_total{code=\"OK\",model=\"bundle\"} 2000.0"), metrics);
+            assertTrue(metrics.contains("salve_requests_total{code=\"BAD_JSON\",model=\"none\"} 40.0"), metrics);
+            assertTrue(metrics.contains("salve_requests_in_flight{model=\"bundle\"} 0.0"), metrics);
             assertTrue(metrics.contains("salve_batch_size_count") && metrics.contains("salve_model_time_seconds_bucket"),
                     metrics);
             // The JVM's own, which the load tests' memory sampler reads.
@@ -291,7 +291,8 @@ class ServiceIntegrationTest {
 
     /** Batches of two or more requests, from the exposition's batch-size histogram (count minus the le=1 bucket). */
     static double batchesOfSeveral(String metrics) {
-        return sample(metrics, "salve_batch_size_count") - sample(metrics, "salve_batch_size_bucket{le=\"1.0\"}");
+        return sample(metrics, "salve_batch_size_count{model=\"bundle\"}")
+                - sample(metrics, "salve_batch_size_bucket{model=\"bundle\",le=\"1.0\"}");
     }
 
     static double sample(String metrics, String name) {

@@ -235,12 +235,12 @@ class TelemetryIntegrationTest {
             }
 
             String metrics = ServiceIntegrationTest.httpBody(service, "/metrics");
-            assertTrue(metrics.contains("salve_records_produced_total{topic=\"salve.diagnostics\",type=\"request\"} "
+            assertTrue(metrics.contains("salve_records_produced_total{model=\"bundle\",topic=\"salve.diagnostics\",type=\"request\"} "
                     + (TOTAL - BEFORE) + ".0"), metrics);
-            assertTrue(metrics.contains("salve_records_produced_total{topic=\"salve.telemetry\",type=\"request\"} "
+            assertTrue(metrics.contains("salve_records_produced_total{model=\"bundle\",topic=\"salve.telemetry\",type=\"request\"} "
                     + TOTAL + ".0"), metrics);
-            assertTrue(metrics.contains("salve_replica_busy_seconds_total{replica=\"cpu\"}")
-                    && metrics.contains("salve_replica_busy_ratio{replica=\"cpu\"}")
+            assertTrue(metrics.contains("salve_replica_busy_seconds_total{model=\"bundle\",replica=\"cpu\"}")
+                    && metrics.contains("salve_replica_busy_ratio{model=\"bundle\",replica=\"cpu\"}")
                     && metrics.contains("salve_consumer_lag_records"), metrics);
             ServiceIntegrationTest.assertPromtoolAccepts(metrics);
         }

@@ -18,6 +18,7 @@ import io.salve.model.Bundle;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.ReplicaPool;
 import io.salve.wire.RequestCodec;
+import io.salve.wire.RequestRouter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -131,9 +132,11 @@ abstract class ApiTest {
             binding.unbind().toCompletableFuture().join();
         }
         ServedModel served = ServedModel.of(model, bundle, test);
-        OperatorApi api = new OperatorApi(served, edits, new GradFamCache(bundle, data, served.catalog()), codec,
-                request -> AskPattern.ask(fixture.pool, replyTo -> new ReplicaPool.Infer(request, replyTo),
-                        Duration.ofSeconds(10), kit.scheduler()), ForkJoinPool.commonPool(), settings);
+        TestModels one = new TestModels(model, bundle, request -> AskPattern.ask(fixture.pool,
+                replyTo -> new ReplicaPool.Infer(request, replyTo), Duration.ofSeconds(10), kit.scheduler()));
+        OperatorApi api = new OperatorApi(one, one, new RequestRouter(name -> one.find(name).isPresent() ? codec : null,
+                codec.maxBytes()), ForkJoinPool.commonPool(), settings);
+        api.serve(served, edits, new GradFamCache(bundle, data, served.catalog()));
         binding = Http.get(kit.system()).newServerAt("127.0.0.1", 0).bind(api.routes()).toCompletableFuture().join();
         base = "http://127.0.0.1:" + binding.localAddress().getPort();
     }

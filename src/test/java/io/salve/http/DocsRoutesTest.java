@@ -33,7 +33,7 @@ class DocsRoutesTest extends ApiTest {
         assertEquals(200, doc.status());
         assertEquals(openApi, doc.json());
         Set<String> verbs = Set.of("GET", "POST", "PUT", "DELETE", "PATCH");
-        Map<String, String> samples = Map.of("{index}", "0", "{id}", "e-unknown");
+        Map<String, String> samples = Map.of("{index}", "0", "{id}", "e-unknown", "{model}", "not-served");
         for (Iterator<Map.Entry<String, JsonNode>> it = openApi.get("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             String path = entry.getKey();

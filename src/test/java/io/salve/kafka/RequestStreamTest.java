@@ -116,7 +116,7 @@ class RequestStreamTest {
                 probabilities.add(c == prediction ? 0.91f : 0.01f);
             }
             double total = (System.nanoTime() - r.receivedNanos()) / 1e6;
-            return new InferenceResult(r.id(), prediction, "class-" + prediction, probabilities, 0L, "fake-0",
+            return new InferenceResult(r.id(), r.model(), prediction, "class-" + prediction, probabilities, 0L, "fake-0",
                     new InferenceResult.Timings(0.0, 0.1, Math.max(0.1, total)), r.label(), null, null);
         }, LATER);
     }

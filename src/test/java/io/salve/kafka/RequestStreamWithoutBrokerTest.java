@@ -245,7 +245,7 @@ class RequestStreamWithoutBrokerTest {
     /** Prediction = a hash of the id. */
     private static InferenceResult answer(String id) {
         int prediction = Math.floorMod(id.hashCode(), 10);
-        return new InferenceResult(id, prediction, "class-" + prediction, List.of(), 0L, "fake-0", null, null,
+        return new InferenceResult(id, "m", prediction, "class-" + prediction, List.of(), 0L, "fake-0", null, null,
                 null, null);
     }
 }

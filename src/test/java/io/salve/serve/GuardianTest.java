@@ -1,23 +1,51 @@
 package io.salve.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 
-/** A service whose replica pool stops shuts itself down with a reason its launcher turns into exit status 1. */
+/**
+ * A service whose replica pool stops on its own shuts itself down with a reason its launcher turns into exit status
+ * 1; a pool stopped because its model was unloaded does not.
+ */
 class GuardianTest {
 
     @Test
     void aStoppedPoolShutsTheServiceDownAsAFailure() throws Exception {
-        ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(Behaviors.stopped()), "guardian-test");
+        ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(), "guardian-test");
+        TestProbe<ActorRef<ReplicaPool.Command>> started = TestProbe.create(system);
+        system.tell(new Guardian.StartPool("pool-a", Behaviors.stopped(), started.getRef()));
         system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
         assertEquals(Optional.of(ShutdownFailure.REPLICAS_STOPPED),
                 CoordinatedShutdown.get(system).getShutdownReason());
+    }
+
+    @Test
+    void aPoolStoppedOnRequestLeavesTheServiceRunning() {
+        ActorSystem<Guardian.Command> system = ActorSystem.create(Guardian.create(), "guardian-unload-test");
+        try {
+            TestProbe<ActorRef<ReplicaPool.Command>> started = TestProbe.create(system);
+            system.tell(new Guardian.StartPool("pool-a", Behaviors.ignore(), started.getRef()));
+            system.tell(new Guardian.StartPool("pool-b", Behaviors.ignore(), started.getRef()));
+            ActorRef<ReplicaPool.Command> a = started.receiveMessage();
+            started.receiveMessage();
+            TestProbe<Done> stopped = TestProbe.create(system);
+            system.tell(new Guardian.StopPool(a, stopped.getRef()));
+            stopped.expectMessage(Done.getInstance());
+            stopped.expectNoMessage(Duration.ofMillis(300));
+            assertFalse(system.whenTerminated().isCompleted());
+        } finally {
+            system.terminate();
+        }
     }
 }

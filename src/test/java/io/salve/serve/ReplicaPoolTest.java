@@ -100,7 +100,7 @@ class ReplicaPoolTest {
     }
 
     static InferenceRequest request(String id, float value) {
-        return new InferenceRequest(id, new float[] {value}, null, System.nanoTime());
+        return new InferenceRequest(id, "m", new float[] {value}, null, System.nanoTime());
     }
 
     static Map<String, InferenceResult> collect(TestProbe<InferenceResult> probe, int n) {

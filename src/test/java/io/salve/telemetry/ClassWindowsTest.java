@@ -46,13 +46,13 @@ class ClassWindowsTest {
 
     static InferenceResult served(SuppressionProbe probe, String id, float[] a, Integer label) {
         Observation.Diagnosis d = probe.diagnose(a);
-        return new InferenceResult(id, HEAD.head().predict(a), "c", List.of(), HEAD.version(), "cpu", null, label,
+        return new InferenceResult(id, "m", HEAD.head().predict(a), "c", List.of(), HEAD.version(), "cpu", null, label,
                 null, new Observation(null, null, BASE.predict(a), List.of(d)));
     }
 
     @Test
     void countsFlipsNearCriticalSamplesAndLabelledAccuracyPerClass() throws Exception {
-        ClassWindows windows = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows windows = new ClassWindows("m", CLASSES, 0.2, 50, Instant.EPOCH);
         float[][] live = Fixtures.randomActs(new Random(9), 500, DIM, true);
         int[] flipped = new int[CLASSES];
         int[] samples = new int[CLASSES];
@@ -88,8 +88,8 @@ class ClassWindowsTest {
 
     @Test
     void driftIsFlaggedWhenTrafficMovesToTheFragileSamplesAndNotForHeldOutLikeTraffic() {
-        ClassWindows same = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
-        ClassWindows fragile = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows same = new ClassWindows("m", CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows fragile = new ClassWindows("m", CLASSES, 0.2, 50, Instant.EPOCH);
         float[][] fresh = Fixtures.randomActs(new Random(21), 3000, DIM, true);
         for (int n = 0; n < fresh.length; n++) {
             same.add(served("s" + n, fresh[n], null));
@@ -122,8 +122,8 @@ class ClassWindowsTest {
         SuppressionProbe early = ServingHead.of(BASE, SAE, HEAD.edits(), HEAD.version()).suppressions().get(0);
         assertFalse(early.referenceReady());
         float[][] live = Fixtures.randomActs(new Random(31), 1000, DIM, true);
-        ClassWindows before = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
-        ClassWindows during = new ClassWindows(CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows before = new ClassWindows("m", CLASSES, 0.2, 50, Instant.EPOCH);
+        ClassWindows during = new ClassWindows("m", CLASSES, 0.2, 50, Instant.EPOCH);
         for (int n = 0; n < live.length; n++) {
             before.add(served(early, "e" + n, live[n], null));
             // The same version, first without, then with the reference (as the swapper serves them).

@@ -36,7 +36,7 @@ class ObservationJsonTest {
         for (float[] a : Fixtures.randomActs(rng, 300, 8, true)) {
             Observation.Diagnosis d = head.suppressions().get(0).diagnose(a);
             float[] z = sae.encode(a);
-            InferenceResult r = new InferenceResult("r\"1", head.head().predict(a), "c", List.of(), 3L, "cpu", null,
+            InferenceResult r = new InferenceResult("r\"1", "m", head.head().predict(a), "c", List.of(), 3L, "cpu", null,
                     1, null, new Observation(z, LatentSummary.of(z, 2, 0.01), base.predict(a), List.of(d)));
             byte[] json = ObservationJson.diagnostics(r);
             JsonSchemas.DIAGNOSTICS.assertValid(json);

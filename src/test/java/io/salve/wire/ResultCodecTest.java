@@ -21,7 +21,7 @@ class ResultCodecTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static InferenceResult success() {
-        return new InferenceResult("r-1", 3, "Dress", List.of(0.1f, 0.2f, 0.05f, 0.65f), 2L, "cpu-0",
+        return new InferenceResult("r-1", "demo", 3, "Dress", List.of(0.1f, 0.2f, 0.05f, 0.65f), 2L, "cpu-0",
                 new InferenceResult.Timings(1.5, 2.25, 4.0), 3, null,
                 new Observation(new float[] {0.5f, -2f, 0f, 1f}, LatentSummary.of(new float[] {0.5f, -2f, 0f, 1f}, 2,
                         0.1), 3, List.of()));
@@ -50,17 +50,17 @@ class ResultCodecTest {
         assertEquals(4.0, node.at("/timings/totalMs").doubleValue());
         InferenceResult s = success();
         // Latents are telemetry, not part of the result record.
-        assertEquals(new InferenceResult(s.id(), s.prediction(), s.className(), s.probabilities(), s.editVersion(),
+        assertEquals(new InferenceResult(s.id(), s.model(), s.prediction(), s.className(), s.probabilities(), s.editVersion(),
                 s.replica(), s.timings(), s.label(), s.error(), null), ResultCodec.decode(json));
     }
 
     @Test
     void errorOmitsNullsAndValidates() throws Exception {
-        byte[] json = ResultCodec.encode(InferenceResult.failure("r-2", "BAD_SHAPE", "wrong shape"));
+        byte[] json = ResultCodec.encode(InferenceResult.failure("r-2", "demo", "BAD_SHAPE", "wrong shape"));
         JsonSchemas.RESULT.assertValid(json);
-        assertEquals("{\"id\":\"r-2\",\"error\":{\"code\":\"BAD_SHAPE\",\"message\":\"wrong shape\"}}",
+        assertEquals("{\"id\":\"r-2\",\"model\":\"demo\",\"error\":{\"code\":\"BAD_SHAPE\",\"message\":\"wrong shape\"}}",
                 new String(json, StandardCharsets.UTF_8));
-        byte[] noId = ResultCodec.encode(InferenceResult.failure(null, "BAD_JSON", "not json"));
+        byte[] noId = ResultCodec.encode(InferenceResult.failure(null, null, "BAD_JSON", "not json"));
         JsonSchemas.RESULT.assertValid(noId);
         assertTrue(ResultCodec.decode(noId).failed());
     }

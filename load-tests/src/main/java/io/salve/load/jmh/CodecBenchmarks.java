@@ -46,7 +46,7 @@ public class CodecBenchmarks {
         for (int k = 0; k < 10; k++) {
             probabilities.add(k == 9 ? 0.91f : 0.01f);
         }
-        result = new InferenceResult("lt-bench-1", 9, "Ankle boot", probabilities, 3L, "cpu-0",
+        result = new InferenceResult("lt-bench-1", "demo", 9, "Ankle boot", probabilities, 3L, "cpu-0",
                 new InferenceResult.Timings(4.1, 1.7, 5.8), 9, null, null);
         resultJson = ResultCodec.encode(result);
     }
