@@ -7,6 +7,7 @@ import io.salve.wire.RequestCodec;
 import io.salve.wire.ResultCodec;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -48,6 +49,7 @@ final class LoadGenerator implements AutoCloseable {
     private volatile Semaphore permits;
     private volatile BiConsumer<String, byte[]> others = (key, value) -> { };
     private volatile Propagation propagation;
+    private volatile List<String> models = List.of();
     private int step;
 
     LoadGenerator(String bootstrap, String requestsTopic, String resultsTopic, ImageSet images, PrintStream progress) {
@@ -119,6 +121,14 @@ final class LoadGenerator implements AutoCloseable {
         return book.finish(System.nanoTime());
     }
 
+    /**
+     * Request {@code n} of the next measurements names model {@code names[n mod size]} (null: names none, so the
+     * default model answers); empty: no request names a model.
+     */
+    void models(List<String> names) {
+        this.models = names;
+    }
+
     /** Receives the result records that are not of a measurement (e.g. answers to a fuzzer's records). */
     void onOtherResults(BiConsumer<String, byte[]> receiver) {
         this.others = receiver;
@@ -170,7 +180,7 @@ final class LoadGenerator implements AutoCloseable {
             book.sent(id, due);
             byte[] request = blank.test(n) ? RequestCodec.encodeUint8(id, new int[] {images.channels(),
                     images.height(), images.width()}, new byte[images.imageSize()], 0, null)
-                    : DemoTraffic.request(id, images, (int) (n % images.count()));
+                    : DemoTraffic.request(id, model(n), images, (int) (n % images.count()));
             producer.send(new ProducerRecord<>(requestsTopic, id, request), (metadata, e) -> {
                         if (e != null && book.sendFailed(id) && gate != null) {
                             gate.release();
@@ -178,6 +188,11 @@ final class LoadGenerator implements AutoCloseable {
                     });
         }
         producer.flush();
+    }
+
+    private String model(long n) {
+        List<String> names = models;
+        return names.isEmpty() ? null : names.get((int) (n % names.size()));
     }
 
     private void receive() {

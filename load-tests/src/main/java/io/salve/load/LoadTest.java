@@ -11,6 +11,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +38,12 @@ import picocli.CommandLine.Parameters;
                         + "the scenario could not run."})
 public final class LoadTest implements Callable<Integer> {
 
-    enum Scenario { steady, ramp, swap, soak, ceiling, slo, chaos }
+    enum Scenario { steady, ramp, swap, soak, ceiling, slo, models, chaos }
 
     /** slo: a second whose slowest answer took longer than this is a stall. */
     static final double STALL_MS = 250;
 
-    @Parameters(index = "0", description = "steady, ramp, swap, soak, ceiling, slo or chaos.")
+    @Parameters(index = "0", description = "steady, ramp, swap, soak, ceiling, slo, models or chaos.")
     Scenario scenario;
 
     @Option(names = "--bootstrap", description = "Kafka of a running service; default: start `bin/salve serve` on "
@@ -54,6 +56,11 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--bundle", description = "Bundle the started service (and the ceiling) serve; default: the "
             + "service's default (data/bundles/demo, built when missing).")
     Path bundle;
+
+    @Option(names = "--second-bundle", description = "models: the second model's bundle, copied into "
+            + "RESULTS/models-repository/second and served beside the first; default: a copy of the first (--bundle, "
+            + "else data/bundles/demo).")
+    Path secondBundle;
 
     @Option(names = "--max-batch", description = "salve.batching.max-batch of the started service and the ceiling; "
             + "default: the service's (32).")
@@ -223,6 +230,7 @@ public final class LoadTest implements Callable<Integer> {
                 case soak -> soak(generator, startedAt, target, local);
                 case ceiling -> ceiling(generator, startedAt, target, bench);
                 case slo -> slo(generator, startedAt, target, local, bench);
+                case models -> models(generator, startedAt, target);
                 case chaos -> throw new IllegalStateException("chaos starts services of its own (above)");
             };
         }
@@ -296,6 +304,66 @@ public final class LoadTest implements Callable<Integer> {
                     .withSlo(new RunReport.LowLoad(lowRate, low.p50Ms(), low.p99Ms(), low.lost(), low.stages()),
                             stalls);
         }
+    }
+
+    /**
+     * Two models at once against one, on one service: (1) requests name no model (the default one answers): the
+     * highest rate with p99 under --p99-bound (a ramp), then --duration at --load-fraction of it; (2) the same with
+     * requests alternating between the default model and "second": a ramp, then --duration at the same rate as (1).
+     * The top-level measurement is (2)'s steady phase.
+     */
+    private RunReport models(LoadGenerator generator, String startedAt, String target) {
+        if (bootstrap != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "models starts a service of its own with "
+                    + "the second model in its repository; it takes no --bootstrap");
+        }
+        Duration length = or(duration, Duration.ofSeconds(60));
+        generator.models(List.of());
+        Ramp oneRamp = runRamp(generator, startRate != null ? startRate : 50);
+        if (!(oneRamp.maxRate > 0)) {
+            throw new IllegalStateException("models: no rate kept p99 under " + p99Bound() + " ms with one model");
+        }
+        Load load = Load.rate(loadFraction * oneRamp.maxRate);
+        Measurement one = generator.measure(load, length, drain, "one model");
+        progress.printf("models: one model: max %.0f req/s; %s p50 %.1f ms, p99 %.1f ms%n", oneRamp.maxRate, load,
+                one.p50Ms(), one.p99Ms());
+        List<String> both = Arrays.asList(null, "second");
+        generator.models(both);
+        Ramp twoRamp = runRamp(generator, startRate != null ? startRate : 50);
+        Measurement two = generator.measure(load, length, drain, "two models");
+        progress.printf("models: two models: max %.0f req/s; %s p50 %.1f ms, p99 %.1f ms%n", twoRamp.maxRate, load,
+                two.p50Ms(), two.p99Ms());
+        List<RunReport.RampStep> steps = new ArrayList<>(oneRamp.steps);
+        steps.addAll(twoRamp.steps);
+        return report(startedAt, target, load, two, twoRamp.maxRate, steps, null, null, null, null)
+                .withModels(new RunReport.ModelsComparison(load.rate(),
+                        RunReport.Phase.of(Collections.singletonList(null), oneRamp.maxRate, one),
+                        RunReport.Phase.of(both, twoRamp.maxRate, two)));
+    }
+
+    /** The repository of the models scenario's service: a copy of the second bundle, named "second". */
+    private Path modelsRepository() throws IOException {
+        Path first = bundle != null ? bundle : root.resolve("data/bundles/demo");
+        Path source = (secondBundle != null ? secondBundle : first).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(source.resolve("bundle.json"))) {
+            throw new IllegalStateException("models: " + source + " holds no bundle; build it first (bin/salve demo) "
+                    + "or pass --bundle / --second-bundle");
+        }
+        Path repository = results.resolve("models-repository");
+        Path copy = repository.resolve("second");
+        if (Files.exists(copy)) {
+            try (Stream<Path> old = Files.walk(copy)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, copy.resolve(source.relativize(p).toString()));
+            }
+        }
+        return repository;
     }
 
     private double p99Bound() {
@@ -477,8 +545,13 @@ public final class LoadTest implements Callable<Integer> {
         return local != null ? new MemorySampler(local.pid(), local.http(), memoryInterval.toSeconds()) : null;
     }
 
-    private LocalService startService() {
-        return LocalService.start(root, serviceEnv(), javaOpts(), results.resolve(scenario + "-service.log"),
+    private LocalService startService() throws IOException {
+        Map<String, String> env = serviceEnv();
+        if (scenario == Scenario.models) {
+            Files.createDirectories(results.resolve("models-repository"));
+            env.put("SALVE_MODELS", modelsRepository().toString());
+        }
+        return LocalService.start(root, env, javaOpts(), results.resolve(scenario + "-service.log"),
                 startTimeout, progress);
     }
 

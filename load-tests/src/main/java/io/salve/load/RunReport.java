@@ -15,13 +15,13 @@ import java.util.Map;
 record RunReport(String scenario, String startedAt, String target, String load, Map<String, Object> settings,
                  @JsonUnwrapped Measurement measurement, Double maxRate, List<RampStep> steps, SwapStats swap,
                  List<MemorySampler.Sample> memory, Double ceilingThroughput, Double ratio, Integer maxBatch,
-                 LowLoad lowLoad, Integer stalls) {
+                 LowLoad lowLoad, Integer stalls, ModelsComparison models) {
 
     RunReport(String scenario, String startedAt, String target, String load, Map<String, Object> settings,
               Measurement measurement, Double maxRate, List<RampStep> steps, SwapStats swap,
               List<MemorySampler.Sample> memory, Double ceilingThroughput, Double ratio, Integer maxBatch) {
         this(scenario, startedAt, target, load, settings, measurement, maxRate, steps, swap, memory,
-                ceilingThroughput, ratio, maxBatch, null, null);
+                ceilingThroughput, ratio, maxBatch, null, null, null);
     }
 
     /** The slo's phase at a low rate. */
@@ -31,7 +31,30 @@ record RunReport(String scenario, String startedAt, String target, String load, 
     /** This report as the slo's: its ratio is the maximum rate's to the ceiling. */
     RunReport withSlo(LowLoad low, int stallSeconds) {
         return new RunReport(scenario, startedAt, target, load, settings, measurement, maxRate, steps, swap, memory,
-                ceilingThroughput, maxRate / ceilingThroughput, maxBatch, low, stallSeconds);
+                ceilingThroughput, maxRate / ceilingThroughput, maxBatch, low, stallSeconds, null);
+    }
+
+    /** This report as the models scenario's: its measurement is the two models' steady phase. */
+    RunReport withModels(ModelsComparison comparison) {
+        return new RunReport(scenario, startedAt, target, load, settings, measurement, maxRate, steps, swap, memory,
+                ceilingThroughput, ratio, maxBatch, lowLoad, stalls, comparison);
+    }
+
+    /**
+     * The models scenario: one model, then two at once (requests alternating between them) on the same service, each
+     * ramped to its highest sustained rate and then run at the same {@code rate} (--load-fraction of the one model's).
+     */
+    record ModelsComparison(double rate, Phase one, Phase two) {
+    }
+
+    /** One configuration: the models requests name (null: none named, the default model) and what it held. */
+    record Phase(List<String> models, double maxRate, double throughput, double p50Ms, double p99Ms, double maxMs,
+                 long sent, long failed, long lost) {
+
+        static Phase of(List<String> models, double maxRate, Measurement m) {
+            return new Phase(models, maxRate, m.throughput(), m.p50Ms(), m.p99Ms(), m.maxMs(), m.sent(), m.failed(),
+                    m.lost());
+        }
     }
 
     /** One rate of the ramp: whether p99 stayed under the bound, nothing was lost and the rate was kept up. */
@@ -62,6 +85,11 @@ record RunReport(String scenario, String startedAt, String target, String load, 
         if (lowLoad != null) {
             s.append(String.format("; low load (%.0f req/s) p50 %.1f ms, p99 %.1f ms; p99.9 %.1f ms, stalls %d",
                     lowLoad.rate(), lowLoad.p50Ms(), lowLoad.p99Ms(), m.p999Ms(), stalls));
+        }
+        if (models != null) {
+            s.append(String.format("; max rate one model %.0f req/s, two models %.0f req/s; at %.0f req/s p50/p99 one "
+                    + "%.1f/%.1f ms, two %.1f/%.1f ms", models.one().maxRate(), models.two().maxRate(), models.rate(),
+                    models.one().p50Ms(), models.one().p99Ms(), models.two().p50Ms(), models.two().p99Ms()));
         }
         if (swap != null) {
             s.append(String.format("; edits applied %d, reverted %d, failed calls %s, versions seen %s, propagation "

@@ -84,4 +84,33 @@ class SteadyEndToEndTest {
         assertEquals(slowSeconds, r.get("stalls").asInt());
         assertTrue(Files.size(results.resolve("slo-latest.png")) > 0);
     }
+
+    /**
+     * One model, then two at once: the second is a copy of the bundle in the service's repository; were it not
+     * served, its requests would fail with UNKNOWN_MODEL.
+     */
+    @Test
+    void modelsComparesOneModelWithTwoAtTheSameRate() throws Exception {
+        Path results = dir.resolve("models");
+        assertEquals(0, run(results, "models", "--start-rate", "20", "--growth", "10", "--step-duration", "2s",
+                "--p99-bound", "5000", "--duration", "3s"));
+
+        JsonNode r = ReportWriter.JSON.readTree(results.resolve("models-latest.json").toFile());
+        assertTrue(Files.isRegularFile(results.resolve("models-repository/second/bundle.json")));
+        JsonNode one = r.get("models").get("one");
+        JsonNode two = r.get("models").get("two");
+        assertEquals("[null]", one.get("models").toString());
+        assertEquals("[null,\"second\"]", two.get("models").toString());
+        double rate = r.get("models").get("rate").asDouble();
+        assertEquals(0.7 * one.get("maxRate").asDouble(), rate, 0.1);
+        for (JsonNode phase : new JsonNode[] {one, two}) {
+            assertTrue(phase.get("maxRate").asDouble() >= 20, phase.toString());
+            assertEquals(Math.round(rate * 3), phase.get("sent").asLong(), 0.05 * rate * 3 + 2);
+            assertEquals(0, phase.get("failed").asLong(), phase.toString());
+            assertEquals(0, phase.get("lost").asLong(), phase.toString());
+        }
+        // The top level is the two models' steady phase.
+        assertEquals(two.get("sent").asLong(), r.get("sent").asLong());
+        assertTrue(Files.size(results.resolve("models-latest.png")) > 0);
+    }
 }
