@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,29 +105,42 @@ final class ModelHost implements ModelEndpoint {
                         metrics::batch), reply), ASK_TIMEOUT, wiring.system().scheduler()).toCompletableFuture().join();
         ServedModel served = null;
         RegistryActorClient edits = null;
+        ObservationWindows windows = null;
         try {
+            Discovery.DataRef data = null;
             if (bundle.hasSae()) {
                 // Head, SAE, catalog and held-out activations read once (the activations built first when
                 // missing), for the registry's validation, the API and every edit version's head.
-                Discovery.DataRef data = Discovery.dataOf(bundle, serve.dataDir());
+                data = Discovery.dataOf(bundle, serve.dataDir());
                 served = OperatorModel.load(bundle, name, data);
                 edits = EditJournal.startRegistry(wiring.system(), name, served.head(), served.sae());
                 followEdits(wiring, name, actor, pool, served, edits, metrics);
-                wiring.api().serve(served, edits, new GradFamCache(bundle, data, served.catalog()));
             }
-            ObservationWindows windows = ObservationWindows.start(wiring.system(), name, bundle, wiring.observe(),
+            windows = ObservationWindows.start(wiring.system(), name, bundle, wiring.observe(),
                     wiring.kafka(), wiring.bootstrap(), wiring.telemetryMetrics());
             ModelHost host = new ModelHost(name, version, bundle, wiring, pool, metrics, windows, served, edits);
             host.warmUp();
+            wiring.system().tell(new Guardian.Serving(pool));
+            if (served != null) {
+                // Only a version that serves takes over the model's feature and edit routes.
+                wiring.api().serve(served, edits, new GradFamCache(bundle, data, served.catalog()));
+            }
             LOG.info("model {} version {} from {}: replicas {}, input {}x{}x{}, {} classes{}", name, version,
                     bundle.dir(), serve.replicas().stream().map(ServeConfig.Slot::name).toList(),
                     bundle.inputSpec().channels(), bundle.inputSpec().height(), bundle.inputSpec().width(),
                     bundle.metadata().classNames().size(), served != null ? ", SAE and edit registry" : ", no SAE");
             return host;
         } catch (RuntimeException e) {
-            stopPool(wiring, pool).toCompletableFuture().join();
-            if (edits != null) {
-                edits.stop().toCompletableFuture().join();
+            try {
+                if (windows != null) {
+                    windows.close();
+                }
+                stopPool(wiring, pool).toCompletableFuture().join();
+                if (edits != null) {
+                    edits.stop().toCompletableFuture().join();
+                }
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
             }
             throw e;
         }
@@ -159,7 +173,7 @@ final class ModelHost implements ModelEndpoint {
     /** Runs a few blank images through every replica and waits until all are ready. */
     private void warmUp() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!status().toCompletableFuture().join().allReady()) {
+        while (!loadStatus().allReady()) {
             if (System.nanoTime() > deadline) {
                 throw new SalveException("MODEL_NOT_READY", "the replicas of " + name + " did not load within 60 s");
             }
@@ -173,6 +187,16 @@ final class ModelHost implements ModelEndpoint {
             warm.add(result);
         }
         CompletableFuture.allOf(warm.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    /** The pool's status while loading; a pool that stopped (its replicas could not load the bundle) fails the load. */
+    private ReplicaPool.Status loadStatus() {
+        try {
+            return status().toCompletableFuture().join();
+        } catch (CompletionException e) {
+            throw new SalveException("MODEL_LOAD_FAILED", "the replicas of " + name + " stopped while loading "
+                    + bundle.dir() + " (see the service log for why): the bundle's backbone could not be loaded", e);
+        }
     }
 
     @Override

@@ -40,9 +40,6 @@ final class ProtocolErrors extends AllDirectives {
             Map.entry("BAD_PARAMETER", StatusCodes.BAD_REQUEST),
             Map.entry("BAD_ARGUMENT", StatusCodes.BAD_REQUEST),
             Map.entry("UNKNOWN_VERSION", StatusCodes.NOT_FOUND),
-            // The request is fine, the bundle in the repository is not.
-            Map.entry("BUNDLE_CORRUPT", StatusCodes.CONFLICT),
-            Map.entry("BUNDLE_INCOMPLETE", StatusCodes.CONFLICT),
             Map.entry("MODEL_NOT_READY", StatusCodes.SERVICE_UNAVAILABLE));
 
     private static final WWWAuthenticate CHALLENGE = WWWAuthenticate.create(

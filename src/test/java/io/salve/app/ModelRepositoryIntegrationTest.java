@@ -206,6 +206,16 @@ class ModelRepositoryIntegrationTest {
             // Outside the repository, or not a bundle: refused with stable codes.
             LiveEditsIntegrationTest.send(service, "POST", "/v1/models/x", "{\"bundle\": \"../../etc\"}", 400);
             LiveEditsIntegrationTest.send(service, "POST", "/v1/models/nothing", null, 404);
+            // A bundle that cannot be loaded leaves what is served as it was.
+            Files.createDirectories(repository.resolve("broken"));
+            Files.copy(repository.resolve("second/bundle.json"), repository.resolve("broken/bundle.json"));
+            JsonNode broken = LiveEditsIntegrationTest.send(service, "POST", "/v1/models/broken", null, 409);
+            assertTrue(broken.at("/error/code").asText().startsWith("BUNDLE_"), broken.toString());
+            // Whole, but with a backbone its replicas cannot load: the load fails, the service goes on.
+            copyTree(repository.resolve("second"), repository.resolve("corrupt"));
+            Files.write(repository.resolve("corrupt/backbone.params"), new byte[] {1, 2, 3});
+            JsonNode corrupt = LiveEditsIntegrationTest.send(service, "POST", "/v1/models/corrupt", null, 409);
+            assertEquals("MODEL_LOAD_FAILED", corrupt.at("/error/code").asText(), corrupt.toString());
             LiveEditsIntegrationTest.send(service, "DELETE", "/v1/models/second", null, 404);
 
             int expected = sent.get() + thirdIds.size();
@@ -230,6 +240,8 @@ class ModelRepositoryIntegrationTest {
                     .get(0).error().code());
         } finally {
             ServiceIntegrationTest.deleteTree(repository.resolve("third"));
+            ServiceIntegrationTest.deleteTree(repository.resolve("broken"));
+            ServiceIntegrationTest.deleteTree(repository.resolve("corrupt"));
         }
     }
 
