@@ -21,6 +21,7 @@ import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
 import io.salve.pipeline.Discovery;
 import io.salve.serve.Guardian;
+import io.salve.serve.InferenceResult;
 import io.salve.serve.ModelDirectory;
 import io.salve.serve.ModelEndpoint;
 import io.salve.serve.ReplicaPool;
@@ -42,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.pekko.Done;
@@ -52,7 +54,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.kafka.javadsl.Consumer;
+import org.apache.pekko.kafka.javadsl.Consumer.DrainingControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,8 +144,15 @@ public final class SalveService implements AutoCloseable {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         ModelRepository models = ModelRepository.create(serve.models(), modelName(bundle));
         RequestRouter requests = new RequestRouter(models::codec, kafka.maxRequestBytes());
+        // Every answer, over Kafka or HTTP, counts in its model's metrics and windows.
+        Consumer<InferenceResult> answered = result -> {
+            metrics.answered(result);
+            if (result.model() != null) {
+                models.host(result.model()).ifPresent(host -> host.answered(result));
+            }
+        };
         OperatorApi api = new OperatorApi(models, models, requests, blocking,
-                ApiSettings.from(system.settings().config()));
+                ApiSettings.from(system.settings().config()), answered);
         // After the requests are drained: the models' last windows then hold every answered request.
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-models", () ->
                 models.stopAll().thenApply(v -> Done.getInstance()));
@@ -179,7 +188,7 @@ public final class SalveService implements AutoCloseable {
                 + "Protocol under /v2",
                 service.http.localAddress());
 
-        service.startRequestStream(shutdown, requests, observe, telemetryMetrics);
+        service.startRequestStream(shutdown, requests, answered, observe, telemetryMetrics);
         if (serve.demoTrafficRate() > 0) {
             DemoTraffic demo = DemoTraffic.fashionMnist(kafka.clientConfig(bootstrap, Map.of()),
                     kafka.topics().requests(), serve.dataDir() != null ? serve.dataDir() : FashionMnist.defaultDir(), serve.demoTrafficRate());
@@ -193,15 +202,11 @@ public final class SalveService implements AutoCloseable {
         return service;
     }
 
-    private void startRequestStream(CoordinatedShutdown shutdown, RequestRouter requests, TelemetryConfig observe,
+    private void startRequestStream(CoordinatedShutdown shutdown, RequestRouter requests,
+                                    Consumer<InferenceResult> answered, TelemetryConfig observe,
                                     TelemetryMetrics telemetryMetrics) {
-        Consumer.DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, requests,
-                models::infer, result -> {
-                    metrics.answered(result);
-                    if (result.model() != null) {
-                        models.host(result.model()).ifPresent(host -> host.answered(result));
-                    }
-                }, new ObservationRecords(observe, kafka.topics(), telemetryMetrics));
+        DrainingControl<Done> control = RequestStream.start(system, kafka, bootstrap, requests,
+                models::infer, answered, new ObservationRecords(observe, kafka.topics(), telemetryMetrics));
         LOG.info("consuming {} -> {} (dead letters to {}), at most {} requests in flight", kafka.topics().requests(),
                 kafka.topics().results(), kafka.topics().deadLetter(), kafka.maxInFlight());
         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-requests",

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -32,13 +33,17 @@ final class InferRoutes extends AllDirectives {
     private final Duration timeout;
     private final BearerAuth auth;
     private final RequestBodies bodies;
+    private final Consumer<InferenceResult> answered;
 
-    InferRoutes(RequestRouter codec, InferenceService infer, Duration timeout, BearerAuth auth, RequestBodies bodies) {
+    /** @param answered told every result this route answers with (metrics, windows), as the Kafka stream does */
+    InferRoutes(RequestRouter codec, InferenceService infer, Duration timeout, BearerAuth auth, RequestBodies bodies,
+                Consumer<InferenceResult> answered) {
         this.codec = codec;
         this.infer = infer;
         this.timeout = timeout;
         this.auth = auth;
         this.bodies = bodies;
+        this.answered = answered;
     }
 
     Route routes() {
@@ -52,6 +57,7 @@ final class InferRoutes extends AllDirectives {
             request = codec.decode(bytes, System.nanoTime(), model);
         } catch (RequestCodec.BadRequest e) {
             InferenceResult refused = InferenceResult.failure(e.id(), null, e.code(), e.getMessage());
+            answered.accept(refused);
             return CompletableFuture.completedFuture(
                     result(ApiErrors.status(e.code(), StatusCodes.BAD_REQUEST), refused));
         }
@@ -59,6 +65,7 @@ final class InferRoutes extends AllDirectives {
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((r, failure) -> {
                     if (failure == null) {
+                        answered.accept(r);
                         return result(r.failed() ? ApiErrors.status(r.error().code()) : StatusCodes.OK, r);
                     }
                     Throwable cause = ApiErrors.unwrap(failure);
@@ -68,6 +75,7 @@ final class InferRoutes extends AllDirectives {
                             : cause instanceof SalveException se
                             ? InferenceResult.failure(request.id(), request.model(), se.code(), se.getMessage())
                             : InferenceResult.failure(request.id(), request.model(), "INFERENCE_FAILED", String.valueOf(cause));
+                    answered.accept(failed);
                     return result(ApiErrors.status(failed.error().code()), failed);
                 });
     }

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -67,6 +68,7 @@ public final class InferenceProtocolRoutes extends AllDirectives {
     private final ProtocolErrors errors;
     private final Supplier<CompletionStage<Boolean>> serverReady;
     private final String serverVersion;
+    private final Consumer<InferenceResult> answered;
 
     /**
      * @param settings      the operator API's settings: its tokens and roles, body limit and infer timeout
@@ -76,12 +78,17 @@ public final class InferenceProtocolRoutes extends AllDirectives {
     public InferenceProtocolRoutes(ModelDirectory directory, ApiSettings settings,
                                    Supplier<CompletionStage<Boolean>> serverReady, String serverVersion) {
         this(directory, new BearerAuth(ApiTokens.of(settings.token(), settings.tokensFile()), settings.protectReads()),
-                settings, serverReady, serverVersion);
+                settings, serverReady, serverVersion, result -> { });
     }
 
-    /** With {@code /v1}'s {@link BearerAuth}, as {@link OperatorApi#inferenceProtocol} makes it. */
+    /**
+     * With {@code /v1}'s {@link BearerAuth}, as {@link OperatorApi#inferenceProtocol} makes it.
+     *
+     * @param answered told the result of every image inferred (metrics, windows)
+     */
     InferenceProtocolRoutes(ModelDirectory directory, BearerAuth auth, ApiSettings settings,
-                            Supplier<CompletionStage<Boolean>> serverReady, String serverVersion) {
+                            Supplier<CompletionStage<Boolean>> serverReady, String serverVersion,
+                            Consumer<InferenceResult> answered) {
         this.directory = directory;
         this.auth = auth;
         this.inferTimeout = settings.inferTimeout();
@@ -90,6 +97,7 @@ public final class InferenceProtocolRoutes extends AllDirectives {
         this.errors = new ProtocolErrors(apiErrors);
         this.serverReady = serverReady;
         this.serverVersion = serverVersion;
+        this.answered = answered;
     }
 
     public Route routes() {
@@ -180,7 +188,11 @@ public final class InferenceProtocolRoutes extends AllDirectives {
         List<CompletableFuture<InferenceResult>> answers = new ArrayList<>(images.length);
         for (int i = 0; i < images.length; i++) {
             answers.add(endpoint.infer(new InferenceRequest(id + "#" + i, endpoint.name(), images[i], null, received))
-                    .toCompletableFuture());
+                    .toCompletableFuture().whenComplete((result, failure) -> {
+                        if (result != null) {
+                            answered.accept(result);
+                        }
+                    }));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
                 .orTimeout(inferTimeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -1,12 +1,14 @@
 package io.salve.http;
 
 import io.salve.edits.EditRegistryClient;
+import io.salve.serve.InferenceResult;
 import io.salve.serve.ModelDirectory;
 import io.salve.wire.RequestRouter;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -28,6 +30,7 @@ public final class OperatorApi extends AllDirectives {
     private final RequestBodies bodies;
     private final ApiSettings settings;
     private final Executor blocking;
+    private final Consumer<InferenceResult> answered;
     private final Route shared;
     private final Map<String, Route> perModel = new ConcurrentHashMap<>();
 
@@ -36,10 +39,13 @@ public final class OperatorApi extends AllDirectives {
      * @param admin    loads and unloads models
      * @param requests decodes /v1/infer bodies exactly as Kafka requests
      * @param blocking runs previews (CPU work of up to a second) off Pekko's dispatcher
+     * @param answered told every result answered over HTTP (/v1/infer, each image of a /v2 infer): the metrics and
+     *                 windows count them as the Kafka stream's
      */
     public OperatorApi(ModelDirectory models, ModelAdmin admin, RequestRouter requests, Executor blocking,
-                       ApiSettings settings) {
+                       ApiSettings settings, Consumer<InferenceResult> answered) {
         this.models = models;
+        this.answered = answered;
         this.settings = settings;
         this.blocking = blocking;
         this.errors = new ApiErrors(settings.maxBodyBytes());
@@ -48,7 +54,7 @@ public final class OperatorApi extends AllDirectives {
         this.shared = concat(
                 new DocsRoutes(auth).routes(),
                 new ModelsRoutes(admin, models.defaultModel(), auth, bodies).routes(),
-                new InferRoutes(requests, models::infer, settings.inferTimeout(), auth, bodies).routes());
+                new InferRoutes(requests, models::infer, settings.inferTimeout(), auth, bodies, answered).routes());
     }
 
     /** Serves {@code model}'s features and edits from now on (replacing an earlier version's). */
@@ -71,7 +77,7 @@ public final class OperatorApi extends AllDirectives {
      * @param version what {@code GET /v2} reports as the server's version
      */
     public Route inferenceProtocol(Supplier<CompletionStage<Boolean>> ready, String version) {
-        return new InferenceProtocolRoutes(models, auth, settings, ready, version).routes();
+        return new InferenceProtocolRoutes(models, auth, settings, ready, version, answered).routes();
     }
 
     public Route routes() {

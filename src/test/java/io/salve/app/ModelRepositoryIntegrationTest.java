@@ -13,6 +13,7 @@ import io.salve.model.Inference;
 import io.salve.model.Network;
 import io.salve.serve.InferenceResult;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,10 +107,15 @@ class ModelRepositoryIntegrationTest {
                      "data": [%s]}], "outputs": [{"name": "prediction"}]}""".formatted(pixels), 200);
             assertEquals(secondOffline[1], v2.at("/outputs/0/data/0").asInt(), v2.toString());
             assertEquals("second", v2.get("model_name").asText());
+            // And over /v1/infer, the model named by ?model= (the body names none).
+            JsonNode v1 = LiveEditsIntegrationTest.send(service, "POST", "/v1/infer?model=second",
+                    new String(DemoTraffic.request("v1-1", ServiceIntegrationTest.test, 1), StandardCharsets.UTF_8), 200);
+            assertEquals("second", v1.get("model").asText());
+            assertEquals(secondOffline[1], v1.get("prediction").asInt(), v1.toString());
 
             String metrics = ServiceIntegrationTest.httpBody(service, "/metrics");
-            // A third of each round named "second"; the rest went to the default model.
-            assertTrue(metrics.contains("salve_requests_total{code=\"OK\",model=\"second\"} " + 2 * N / 3 + ".0")
+            // A third of each round named "second", and the HTTP answers; the rest went to the default model.
+            assertTrue(metrics.contains("salve_requests_total{code=\"OK\",model=\"second\"} " + (2 * N / 3 + 2) + ".0")
                     && metrics.contains("salve_requests_total{code=\"OK\",model=\"bundle\"} " + 2 * (N - N / 3)
                     + ".0"), metrics);
             assertTrue(metrics.contains("salve_edit_version{model=\"bundle\"} 1.0")

@@ -135,7 +135,7 @@ abstract class ApiTest {
         TestModels one = new TestModels(model, bundle, request -> AskPattern.ask(fixture.pool,
                 replyTo -> new ReplicaPool.Infer(request, replyTo), Duration.ofSeconds(10), kit.scheduler()));
         OperatorApi api = new OperatorApi(one, one, new RequestRouter(name -> one.find(name).isPresent() ? codec : null,
-                codec.maxBytes()), ForkJoinPool.commonPool(), settings);
+                codec.maxBytes()), ForkJoinPool.commonPool(), settings, result -> { });
         api.serve(served, edits, new GradFamCache(bundle, data, served.catalog()));
         binding = Http.get(kit.system()).newServerAt("127.0.0.1", 0).bind(api.routes()).toCompletableFuture().join();
         base = "http://127.0.0.1:" + binding.localAddress().getPort();
