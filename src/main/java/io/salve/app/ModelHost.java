@@ -86,8 +86,13 @@ final class ModelHost implements ModelEndpoint {
     /**
      * Loads {@code bundle} as version {@code version} of {@code name}: replicas loaded, the edit registry recovered and
      * its edits in the replicas, warmed up. Blocks: call it off the actors.
+     *
+     * @param handOver run once the bundle has loaded (replicas ready, catalog and held-out activations read) and just
+     *                 before this version's edit registry starts: a reload stops the old version's registry there,
+     *                 so edits are refused only while the new one recovers, and a bundle that fails to load leaves
+     *                 the old registry running
      */
-    static ModelHost start(ServiceWiring wiring, String name, String version, Bundle bundle) {
+    static ModelHost start(ServiceWiring wiring, String name, String version, Bundle bundle, Runnable handOver) {
         ServeConfig serve = wiring.serve();
         ModelMetrics metrics = wiring.metrics().model(name);
         List<ReplicaPool.ReplicaSpec> specs = new ArrayList<>();
@@ -113,6 +118,10 @@ final class ModelHost implements ModelEndpoint {
                 // missing), for the registry's validation, the API and every edit version's head.
                 data = Discovery.dataOf(bundle, serve.dataDir());
                 served = OperatorModel.load(bundle, name, data);
+            }
+            awaitReplicas(wiring, name, bundle, pool);
+            handOver.run();
+            if (served != null) {
                 edits = EditJournal.startRegistry(wiring.system(), name, served.head(), served.sae());
                 followEdits(wiring, name, actor, pool, served, edits, metrics);
             }
@@ -170,15 +179,34 @@ final class ModelHost implements ModelEndpoint {
                 references, wiring.blocking(), metrics::swapped), "head-swapper-" + actor, Props.empty());
     }
 
-    /** Runs a few blank images through every replica and waits until all are ready. */
-    private void warmUp() {
+    /**
+     * Waits until every replica has loaded the bundle; a pool that stopped (its replicas could not load it) fails the
+     * load.
+     */
+    private static void awaitReplicas(ServiceWiring wiring, String name, Bundle bundle,
+                                      ActorRef<ReplicaPool.Command> pool) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!loadStatus().allReady()) {
+        while (true) {
+            ReplicaPool.Status status;
+            try {
+                status = status(wiring, pool).toCompletableFuture().join();
+            } catch (CompletionException e) {
+                throw new SalveException("MODEL_LOAD_FAILED", "the replicas of " + name + " stopped while loading "
+                        + bundle.dir() + " (see the service log for why): the bundle's backbone could not be loaded",
+                        e);
+            }
+            if (status.allReady()) {
+                return;
+            }
             if (System.nanoTime() > deadline) {
                 throw new SalveException("MODEL_NOT_READY", "the replicas of " + name + " did not load within 60 s");
             }
             sleep(20);
         }
+    }
+
+    /** Runs a few blank images through every replica: their first batches pay for lazy initialisation. */
+    private void warmUp() {
         List<CompletableFuture<InferenceResult>> warm = new ArrayList<>();
         for (int i = 0; i < WARM_UP_REQUESTS * wiring.serve().replicas().size(); i++) {
             CompletableFuture<InferenceResult> result = new CompletableFuture<>();
@@ -187,16 +215,6 @@ final class ModelHost implements ModelEndpoint {
             warm.add(result);
         }
         CompletableFuture.allOf(warm.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
-    }
-
-    /** The pool's status while loading; a pool that stopped (its replicas could not load the bundle) fails the load. */
-    private ReplicaPool.Status loadStatus() {
-        try {
-            return status().toCompletableFuture().join();
-        } catch (CompletionException e) {
-            throw new SalveException("MODEL_LOAD_FAILED", "the replicas of " + name + " stopped while loading "
-                    + bundle.dir() + " (see the service log for why): the bundle's backbone could not be loaded", e);
-        }
     }
 
     @Override
@@ -251,6 +269,10 @@ final class ModelHost implements ModelEndpoint {
     }
 
     CompletionStage<ReplicaPool.Status> status() {
+        return status(wiring, pool);
+    }
+
+    private static CompletionStage<ReplicaPool.Status> status(ServiceWiring wiring, ActorRef<ReplicaPool.Command> pool) {
         return AskPattern.ask(pool, ReplicaPool.GetStatus::new, ASK_TIMEOUT, wiring.system().scheduler());
     }
 

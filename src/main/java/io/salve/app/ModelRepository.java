@@ -96,7 +96,7 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
     }
 
     private ModelHost add(String name, Bundle bundle) {
-        ModelHost host = ModelHost.start(wiring, name, nextVersion(name), bundle);
+        ModelHost host = ModelHost.start(wiring, name, nextVersion(name), bundle, () -> { });
         hosts.put(name, host);
         return host;
     }
@@ -161,12 +161,13 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
     /** Load before unload: the old version answers until the new one is loaded and warmed up. */
     private ModelHost replace(String name, Bundle bundle) {
         ModelHost old = hosts.get(name);
-        if (old != null) {
-            // One writer per journal: the old version keeps serving its last edit set meanwhile, and edit calls
-            // fail until the new version's registry has recovered.
-            old.releaseEdits().toCompletableFuture().join();
-        }
-        ModelHost host = ModelHost.start(wiring, name, nextVersion(name), bundle);
+        // One writer per journal: once the new version has loaded, the old one's registry stops (its replicas keep
+        // serving its last edit set), and edit calls fail until the new version's registry has recovered.
+        ModelHost host = ModelHost.start(wiring, name, nextVersion(name), bundle, () -> {
+            if (old != null) {
+                old.releaseEdits().toCompletableFuture().join();
+            }
+        });
         hosts.put(name, host);
         if (old != null) {
             old.stop(wiring.kafka().requestTimeout()).toCompletableFuture().join();

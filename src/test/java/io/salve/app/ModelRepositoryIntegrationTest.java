@@ -222,6 +222,14 @@ class ModelRepositoryIntegrationTest {
             Files.write(repository.resolve("corrupt/backbone.params"), new byte[] {1, 2, 3});
             JsonNode corrupt = LiveEditsIntegrationTest.send(service, "POST", "/v1/models/corrupt", null, 409);
             assertEquals("MODEL_LOAD_FAILED", corrupt.at("/error/code").asText(), corrupt.toString());
+            // A failed reload leaves the old version serving, its edit registry included.
+            LiveEditsIntegrationTest.send(service, "POST", "/v1/models/third", "{\"bundle\": \"corrupt\"}", 409);
+            assertEquals("2", LiveEditsIntegrationTest.get(service, "/v1/models/third").get("version").asText());
+            int feature = LiveEditsIntegrationTest.get(service, "/v1/features?model=third")
+                    .at("/classes/0/dominantFeature").asInt();
+            JsonNode edited = LiveEditsIntegrationTest.send(service, "POST", "/v1/edits?model=third", """
+                    {"feature": %d, "method": "rank1", "direction": "suppress", "alpha": 1.0}""".formatted(feature), 201);
+            assertEquals(1, edited.get("version").asInt(), edited.toString());
             LiveEditsIntegrationTest.send(service, "DELETE", "/v1/models/second", null, 404);
 
             int expected = sent.get() + thirdIds.size();
