@@ -126,7 +126,7 @@ final class ModelHost implements ModelEndpoint {
                 followEdits(wiring, name, actor, pool, served, edits, metrics);
             }
             windows = ObservationWindows.start(wiring.system(), name, bundle, wiring.observe(),
-                    wiring.kafka(), wiring.bootstrap(), wiring.telemetryMetrics());
+                    wiring.kafka(), wiring.windowRecords(), wiring.telemetryMetrics());
             ModelHost host = new ModelHost(name, version, bundle, wiring, pool, metrics, windows, served, edits);
             host.warmUp();
             wiring.system().tell(new Guardian.Serving(pool));
@@ -254,10 +254,6 @@ final class ModelHost implements ModelEndpoint {
         return codec;
     }
 
-    ModelMetrics metrics() {
-        return metrics;
-    }
-
     /** The model's SAE, catalog and head as the API reads them; null without an SAE. */
     ServedModel served() {
         return served;
@@ -272,7 +268,8 @@ final class ModelHost implements ModelEndpoint {
         return status(wiring, pool);
     }
 
-    private static CompletionStage<ReplicaPool.Status> status(ServiceWiring wiring, ActorRef<ReplicaPool.Command> pool) {
+    private static CompletionStage<ReplicaPool.Status> status(ServiceWiring wiring,
+                                                              ActorRef<ReplicaPool.Command> pool) {
         return AskPattern.ask(pool, ReplicaPool.GetStatus::new, ASK_TIMEOUT, wiring.system().scheduler());
     }
 

@@ -52,8 +52,15 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
         this.defaultModel = defaultModel;
     }
 
-    /** An empty repository over {@code directory} (null: none, only the default model is served). */
+    /**
+     * An empty repository over {@code directory} (null: none, only the default model is served), checked before any
+     * model is loaded: {@code BAD_CONFIG} when it is not a directory.
+     */
     static ModelRepository create(Path directory, String defaultModel) {
+        if (directory != null && !Files.isDirectory(directory)) {
+            throw new SalveException("BAD_CONFIG", "salve.models (SALVE_MODELS) is " + directory
+                    + ", which is not a directory");
+        }
         return new ModelRepository(directory, defaultModel);
     }
 
@@ -63,29 +70,23 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
      */
     void start(ServiceWiring wiring, Bundle defaultBundle) {
         this.wiring = wiring;
-        String defaultName = defaultModel;
-        ModelRepository repository = this;
-        repository.add(defaultName, defaultBundle);
-        for (Path dir : repository.bundlesInDirectory()) {
+        add(defaultModel, defaultBundle);
+        for (Path dir : bundlesInDirectory()) {
             String name = dir.getFileName().toString();
-            if (name.equals(defaultName)) {
+            if (name.equals(defaultModel)) {
                 if (!dir.equals(defaultBundle.dir().toAbsolutePath().normalize())) {
                     throw new SalveException("BAD_CONFIG", "two models are named " + name + ": salve.bundle "
                             + defaultBundle.dir() + " and " + dir + "; rename one directory");
                 }
                 continue;
             }
-            repository.add(checkName(name), Bundle.open(dir));
+            add(checkName(name), Bundle.open(dir));
         }
     }
 
     private List<Path> bundlesInDirectory() {
         if (directory == null) {
             return List.of();
-        }
-        if (!Files.isDirectory(directory)) {
-            throw new SalveException("BAD_CONFIG", "salve.models (SALVE_MODELS) is " + directory
-                    + ", which is not a directory");
         }
         try (Stream<Path> dirs = Files.list(directory)) {
             return dirs.filter(d -> Files.isRegularFile(d.resolve("bundle.json")))
@@ -95,10 +96,8 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
         }
     }
 
-    private ModelHost add(String name, Bundle bundle) {
-        ModelHost host = ModelHost.start(wiring, name, nextVersion(name), bundle, () -> { });
-        hosts.put(name, host);
-        return host;
+    private void add(String name, Bundle bundle) {
+        hosts.put(name, ModelHost.start(wiring, name, nextVersion(name), bundle, () -> { }));
     }
 
     private String nextVersion(String name) {
@@ -112,7 +111,7 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
 
     @Override
     public Optional<ModelEndpoint> find(String name) {
-        return Optional.ofNullable(hosts.get(name == null ? defaultModel : name));
+        return Optional.ofNullable(served(name));
     }
 
     @Override
@@ -122,8 +121,13 @@ final class ModelRepository implements ModelDirectory, ModelAdmin {
 
     /** The codec of a served model ({@code null}: the default model), or null: what the request router asks. */
     RequestCodec codec(String name) {
-        ModelHost host = hosts.get(name == null ? defaultModel : name);
+        ModelHost host = served(name);
         return host == null ? null : host.codec();
+    }
+
+    /** The host serving {@code name} ({@code null}: the default model), or null. */
+    private ModelHost served(String name) {
+        return hosts.get(name == null ? defaultModel : name);
     }
 
     /** The host that answers requests of {@code name} now, if any. */

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import scala.concurrent.ExecutionContextExecutor;
@@ -35,17 +36,20 @@ final class ObservationWindows implements AutoCloseable {
         this.publisher = publisher;
     }
 
+    /** @param producer the window records' producer (null when telemetry and diagnostics are both off) */
     static ObservationWindows start(ActorSystem<?> system, String model, Bundle bundle, TelemetryConfig observe,
-                                    KafkaConfig kafka, String bootstrap, TelemetryMetrics telemetryMetrics) {
+                                    KafkaConfig kafka, KafkaProducer<String, byte[]> producer,
+                                    TelemetryMetrics telemetryMetrics) {
         int classes = bundle.metadata().classNames().size();
         Instant now = Instant.now();
         FeatureWindows features = observe.telemetry().enabled() && bundle.hasSae()
-                ? new FeatureWindows(model, classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()), now)
+                ? new FeatureWindows(model, classes, bundle.sae().latents(), SaeMetrics.firingThreshold(bundle.sae()),
+                        now)
                 : null;
         ClassWindows perClass = observe.diagnostics().enabled()
                 ? new ClassWindows(model, classes, observe.driftThreshold(), observe.driftMinSamples(), now) : null;
         WindowPublisher publisher = features == null && perClass == null ? null
-                : new WindowPublisher(model, bootstrap, kafka, features, perClass, telemetryMetrics);
+                : new WindowPublisher(model, producer, kafka, features, perClass, telemetryMetrics);
         ObservationWindows windows = new ObservationWindows(features, perClass, publisher);
         ExecutionContextExecutor ec = system.executionContext();
         if (features != null) {

@@ -16,6 +16,7 @@ import io.salve.kafka.KafkaConfig;
 import io.salve.kafka.ObservationRecords;
 import io.salve.kafka.RequestStream;
 import io.salve.kafka.Topics;
+import io.salve.kafka.WindowPublisher;
 import io.salve.model.Bundle;
 import io.salve.model.EngineCheck;
 import io.salve.pipeline.DemoBundle;
@@ -46,6 +47,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -100,6 +102,8 @@ public final class SalveService implements AutoCloseable {
         TelemetryConfig observe = TelemetryConfig.from(config);
         EngineCheck.check(serve.engine(), serve.devices());
         Bundle bundle = openBundle(serve, progress);
+        // Before the broker starts: a repository directory that does not exist stops the start at once.
+        ModelRepository models = ModelRepository.create(serve.models(), modelName(bundle));
 
         EmbeddedKafka broker = kafka.useEmbeddedBroker()
                 ? EmbeddedKafka.start(DevBrokerSettings.from(config)) : null;
@@ -125,15 +129,16 @@ public final class SalveService implements AutoCloseable {
             });
         }
         try {
-            return start(serve, kafka, bundle, bootstrap, system, observe);
+            return start(serve, kafka, bundle, models, bootstrap, system, observe);
         } catch (RuntimeException e) {
             shutdown.runAll(CoordinatedShutdown.unknownReason()).toCompletableFuture().join();
             throw e;
         }
     }
 
-    private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, String bootstrap,
-                                      ActorSystem<Guardian.Command> system, TelemetryConfig observe) {
+    private static SalveService start(ServeConfig serve, KafkaConfig kafka, Bundle bundle, ModelRepository models,
+                                      String bootstrap, ActorSystem<Guardian.Command> system,
+                                      TelemetryConfig observe) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
         ServiceMetrics metrics = new ServiceMetrics();
         TelemetryMetrics telemetryMetrics = new TelemetryMetrics(metrics.registry());
@@ -142,7 +147,6 @@ public final class SalveService implements AutoCloseable {
             return CompletableFuture.completedFuture(Done.getInstance());
         });
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        ModelRepository models = ModelRepository.create(serve.models(), modelName(bundle));
         RequestRouter requests = new RequestRouter(models::codec, kafka.maxRequestBytes());
         // Every answer, over Kafka or HTTP, counts in its model's metrics and windows.
         Consumer<InferenceResult> answered = result -> {
@@ -154,10 +158,17 @@ public final class SalveService implements AutoCloseable {
         OperatorApi api = new OperatorApi(models, models, requests, blocking,
                 ApiSettings.from(system.settings().config()), answered);
         // After the requests are drained: the models' last windows then hold every answered request.
+        KafkaProducer<String, byte[]> windowRecords = observe.telemetry().enabled() || observe.diagnostics().enabled()
+                ? WindowPublisher.producer(bootstrap, kafka) : null;
         shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-models", () ->
-                models.stopAll().thenApply(v -> Done.getInstance()));
-        models.start(new ServiceWiring(system, serve, observe, kafka, bootstrap, metrics, telemetryMetrics, blocking,
-                api), bundle);
+                models.stopAll().thenApply(v -> {
+                    if (windowRecords != null) {
+                        windowRecords.close(Duration.ofSeconds(10));
+                    }
+                    return Done.getInstance();
+                }));
+        models.start(new ServiceWiring(system, serve, observe, kafka, windowRecords, metrics, telemetryMetrics,
+                blocking, api), bundle);
         LOG.info("models {} (default {}), each with replicas {} on {}, batches of up to {} requests; an idle replica "
                 + "waits at most {} ms for one to fill", models.models().stream().map(ModelEndpoint::name).toList(),
                 models.defaultModel(), serve.replicas().stream().map(ServeConfig.Slot::name).toList(),

@@ -8,10 +8,15 @@ import io.salve.telemetry.ServiceMetrics;
 import io.salve.telemetry.TelemetryConfig;
 import io.salve.telemetry.TelemetryMetrics;
 import java.util.concurrent.Executor;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.pekko.actor.typed.ActorSystem;
 
-/** What every loaded model is wired into: the actor system, the broker, the metrics and the operator API. */
+/**
+ * What every loaded model is wired into: the actor system, the broker, the metrics and the operator API.
+ *
+ * @param windowRecords the producer of every model's window records (null when telemetry and diagnostics are off)
+ */
 record ServiceWiring(ActorSystem<Guardian.Command> system, ServeConfig serve, TelemetryConfig observe,
-                     KafkaConfig kafka, String bootstrap, ServiceMetrics metrics, TelemetryMetrics telemetryMetrics,
-                     Executor blocking, OperatorApi api) {
+                     KafkaConfig kafka, KafkaProducer<String, byte[]> windowRecords, ServiceMetrics metrics,
+                     TelemetryMetrics telemetryMetrics, Executor blocking, OperatorApi api) {
 }

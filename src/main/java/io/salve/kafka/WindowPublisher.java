@@ -7,7 +7,6 @@ import io.salve.telemetry.ClassWindows;
 import io.salve.telemetry.FeatureWindows;
 import io.salve.telemetry.TelemetryMetrics;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +40,14 @@ public final class WindowPublisher implements AutoCloseable {
     private final int diagnosticsPartitions;
 
     /**
-     * @param model    the model whose windows these are (its producer's client id and metrics)
+     * @param model    the model whose windows these are (its records' metrics)
+     * @param producer the window records' producer, shared by every model's publisher ({@link #producer})
      * @param features null when telemetry is off; @param classes null when diagnostics are off
      */
-    public WindowPublisher(String model, String bootstrap, KafkaConfig kafka, FeatureWindows features,
-                           ClassWindows classes, TelemetryMetrics metrics) {
+    public WindowPublisher(String model, KafkaProducer<String, byte[]> producer, KafkaConfig kafka,
+                           FeatureWindows features, ClassWindows classes, TelemetryMetrics metrics) {
         this.model = model;
-        this.producer = new KafkaProducer<>(kafka.clientConfig(bootstrap, Map.of(
-                ProducerConfig.CLIENT_ID_CONFIG, "salve-windows-" + model, ProducerConfig.LINGER_MS_CONFIG, 20)),
-                new StringSerializer(), new ByteArraySerializer());
+        this.producer = producer;
         this.topics = kafka.topics();
         this.features = features;
         this.classes = classes;
@@ -102,11 +100,18 @@ public final class WindowPublisher implements AutoCloseable {
         });
     }
 
-    /** Produces the open windows, then closes the producer. */
+    /** The producer of every model's window records; its owner closes it after the last publisher. */
+    public static KafkaProducer<String, byte[]> producer(String bootstrap, KafkaConfig kafka) {
+        return new KafkaProducer<>(kafka.clientConfig(bootstrap, Map.of(ProducerConfig.CLIENT_ID_CONFIG,
+                "salve-windows", ProducerConfig.LINGER_MS_CONFIG, 20)), new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** Produces the open windows and waits until the broker has them (the shared producer stays open). */
     @Override
     public void close() {
         publishFeatures();
         publishClasses();
-        producer.close(Duration.ofSeconds(10));
+        producer.flush();
     }
 }

@@ -55,10 +55,6 @@ public final class ModelMetrics {
                 .register(registry);
     }
 
-    public String model() {
-        return model;
-    }
-
     /** A request went to the replicas; pair with {@link #left}. */
     public void accepted() {
         inFlight.incrementAndGet();

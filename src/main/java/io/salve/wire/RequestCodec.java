@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Objects;
 
 /**
  * Decodes and validates one inference request (a Kafka record value or an HTTP body) into an
@@ -33,7 +34,7 @@ import java.util.Base64;
  * {@code float32}: little-endian, finite, in [0, 1]; shape {@code [C,H,W]} or {@code [1,C,H,W]}) or {@code image}
  * (any size, grey or colour: converted to grey or RGB for C = 1 or 3 and resized by the bundle's policy, squash or
  * shorter-side-crop, through {@link InputSpec#pixels} as the offline commands do). {@code label} (optional) is a
- * class index; {@code model} (optional) must name the served model when the codec knows it. Other fields are ignored. This class reads the envelope; the input is
+ * class index; {@code model} (optional) must name the codec's model. Other fields are ignored. This class reads the envelope; the input is
  * decoded by {@link TensorDecoder} and {@link ImageDecoder}.
  *
  * <p>Every rejection is a {@link BadRequest} with a stable code: {@code TOO_LARGE}, {@code BAD_JSON},
@@ -63,14 +64,8 @@ public final class RequestCodec implements RequestDecoder {
      *                   policy (C = 1 or 3 when images are to be accepted)
      * @param numClasses number of classes (labels must lie in {@code [0, numClasses)})
      * @param maxBytes   larger payloads are rejected with {@code TOO_LARGE} before parsing
-     */
-    public RequestCodec(InputSpec input, int numClasses, int maxBytes) {
-        this(input, numClasses, maxBytes, null);
-    }
-
-    /**
-     * @param model the served model's name: a request naming another model is refused with {@code UNKNOWN_MODEL}
-     *              rather than answered by the wrong model (null: accept any name)
+     * @param model      the model's name, which its requests carry: one naming another model is refused with
+     *                   {@code UNKNOWN_MODEL} rather than answered by the wrong model
      */
     public RequestCodec(InputSpec input, int numClasses, int maxBytes, String model) {
         int[] shape = {input.channels(), input.height(), input.width()};
@@ -85,7 +80,7 @@ public final class RequestCodec implements RequestDecoder {
         this.shape = shape;
         this.numClasses = numClasses;
         this.maxBytes = maxBytes;
-        this.model = model;
+        this.model = Objects.requireNonNull(model, "model");
     }
 
     /** The model input shape {@code [C, H, W]}. */
@@ -134,8 +129,8 @@ public final class RequestCodec implements RequestDecoder {
         JsonNode root = parse(json, maxBytes);
         String id = id(root);
         String named = model(root, id);
-        if (named != null && this.model != null && !this.model.equals(named)) {
-            throw new BadRequest("UNKNOWN_MODEL", "this service serves model \"" + this.model + "\", not \""
+        if (named != null && !model.equals(named)) {
+            throw new BadRequest("UNKNOWN_MODEL", "this codec decodes model \"" + model + "\", not \""
                     + JsonFields.abbreviate(named) + "\"", id);
         }
         return decode(root, id, receivedNanos);
@@ -189,7 +184,7 @@ public final class RequestCodec implements RequestDecoder {
             throw new BadRequest("MISSING_FIELD", "missing the input: \"tensor\" {dtype, shape, data} or \"image\" "
                     + "(base64 PNG/JPEG)", id);
         }
-        return new InferenceRequest(id, this.model != null ? this.model : "", pixels, label, receivedNanos);
+        return new InferenceRequest(id, model, pixels, label, receivedNanos);
     }
 
     static String id(JsonNode root) throws BadRequest {

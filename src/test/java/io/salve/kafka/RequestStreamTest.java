@@ -60,7 +60,7 @@ class RequestStreamTest {
     private static final int[] SHAPE = {1, 28, 28};
     private static final int MAX_BYTES = 16 * 1024;
     private static final RequestCodec CODEC = new RequestCodec(new InputSpec(1, 28, 28, new float[] {0},
-            new float[] {1}, Resize.SQUASH), 10, MAX_BYTES);
+            new float[] {1}, Resize.SQUASH), 10, MAX_BYTES, "m");
     private static final Executor LATER = CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS);
 
     @TempDir

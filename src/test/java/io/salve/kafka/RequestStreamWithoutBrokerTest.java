@@ -54,7 +54,7 @@ class RequestStreamWithoutBrokerTest {
 
     private static final int[] SHAPE = {1, 2, 2};
     private static final RequestCodec CODEC = new RequestCodec(new InputSpec(1, 2, 2, new float[] {0},
-            new float[] {1}, Resize.SQUASH), 10, 4096);
+            new float[] {1}, Resize.SQUASH), 10, 4096, "m");
     private static final Duration TIMEOUT = Duration.ofMillis(300);
     private static final KafkaConfig CFG = KafkaConfig.from(ConfigFactory.defaultReference().resolve())
             .withTopics(new KafkaConfig.TopicNames("requests", "results", "telemetry", "diagnostics", "dead-letter"))

@@ -24,7 +24,7 @@ class RequestCodecTest {
     private static final int[] SHAPE = {1, 28, 28};
     private static final int N = 28 * 28;
     private static final InputSpec GREY = ImageDecoderTest.spec(1, 28, 28, Resize.SQUASH);
-    private final RequestCodec codec = new RequestCodec(GREY, 10, 64 * 1024);
+    private final RequestCodec codec = new RequestCodec(GREY, 10, 64 * 1024, "demo");
 
     // ------------------------------------------------------------------------------------------------ good input
 
@@ -85,7 +85,7 @@ class RequestCodecTest {
     @Test
     void anRgbModelTakesImagesOfAnySizeButTensorsOfItsShapeOnly() throws Exception {
         InputSpec rgb = ImageDecoderTest.spec(3, 31, 27, Resize.SHORTER_SIDE_CROP);
-        RequestCodec codec = new RequestCodec(rgb, 4, 1 << 20);
+        RequestCodec codec = new RequestCodec(rgb, 4, 1 << 20, "demo");
         Path file = Path.of("src/test/resources/import/images/odd-45x38.png");
         InferenceRequest r = codec.decode(RequestCodec.encodeImage("odd", Files.readAllBytes(file), 2), 0);
         byte[] expected = rgb.pixels(ImageIO.read(file.toFile()));
@@ -211,7 +211,7 @@ class RequestCodecTest {
 
     @Test
     void imageNeedsOneOrThreeChannels() throws IOException {
-        RequestCodec four = new RequestCodec(ImageDecoderTest.spec(4, 28, 28, Resize.SQUASH), 10, 1 << 20);
+        RequestCodec four = new RequestCodec(ImageDecoderTest.spec(4, 28, 28, Resize.SQUASH), 10, 1 << 20, "demo");
         byte[] png = ImageDecoderTest.gradient("png");
         RequestCodec.BadRequest e = assertThrows(RequestCodec.BadRequest.class,
                 () -> four.decode(RequestCodec.encodeImage("x", png, null), 0));

@@ -38,7 +38,7 @@ public class CodecBenchmarks {
     public void setUp() {
         int[] shape = {1, 28, 28};
         codec = new RequestCodec(new InputSpec(1, 28, 28, new float[] {0}, new float[] {1}, Resize.SQUASH), 10,
-                1 << 20);
+                1 << 20, "demo");
         byte[] pixels = new byte[28 * 28];
         new Random(1).nextBytes(pixels);
         request = RequestCodec.encodeUint8("lt-bench-1", shape, pixels, 0, 9);
